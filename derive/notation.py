@@ -1,0 +1,74 @@
+"""Notation: the one source of truth for the symbols derivations use.
+
+The summation index ``I`` and the sample size ``N`` are shared by every derivation. Data columns
+are :class:`sympy.IndexedBase` objects (``x[I]`` prints as x_i) and means are :class:`Mean` objects
+(``Mean(x)`` prints as x̄, ``Mean(x*y)`` as the overline of xy). A mean is defined as
+``Sum(x[I], (I, 1, N)) / N``; :func:`expand_means` applies that definition, which is what the
+verifier does before it checks a step.
+
+Example:
+    >>> x = column("x")
+    >>> expand_means(Mean(x))
+    Sum(x[i], (i, 1, n))/n
+"""
+from __future__ import annotations
+
+import re
+
+import sympy as sp
+
+I = sp.Symbol("i", integer=True, positive=True)
+N = sp.Symbol("n", integer=True, positive=True)
+
+# NOTE: a plain identifier, optionally with a subscript part after "_" (beta_0, w1, x_2).
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?\Z")
+RESERVED = {"i", "n", "e", "E", "I", "pi", "oo", "S", "N", "O", "Q", "beta", "gamma", "zeta", "lambda"}
+
+
+def column(name: str) -> sp.IndexedBase:
+    """The data column ``name`` as an indexed base; ``column('x')[I]`` is x_i."""
+    return sp.IndexedBase(name, real=True)
+
+
+def parameter(name: str) -> sp.Symbol:
+    """A model parameter; Greek names print as Greek letters (beta_1 -> β₁)."""
+    return sp.Symbol(name, real=True)
+
+
+def Sigma(term: sp.Expr) -> sp.Sum:
+    """Σ_{i=1}^{n} term."""
+    return sp.Sum(term, (I, 1, N))
+
+
+class Mean(sp.Function):
+    """The sample mean of a column expression: ``Mean(x*y)`` is (1/n) Σ x_i y_i.
+
+    The argument is written with the bases (``x``, ``x**2``, ``x*y``) rather than with ``x[i]``,
+    so that a mean is, as it should be, constant with respect to the summation index.
+    """
+
+    is_real = True
+
+    @classmethod
+    def eval(cls, arg):  # noqa: D401 - sympy hook
+        return None
+
+    def definition(self) -> sp.Expr:
+        """(1/n) Σ_{i=1}^{n} arg_i."""
+        arg = self.args[0]
+        bases = sorted(arg.atoms(sp.IndexedBase), key=str)
+        return Sigma(arg.xreplace({b: b[I] for b in bases})) / N
+
+    def _eval_derivative(self, s):
+        # A mean depends on the data only, never on a parameter.
+        return sp.S.Zero
+
+
+def expand_means(expr: sp.Basic) -> sp.Basic:
+    """Replace every :class:`Mean` by its definition."""
+    return expr.replace(lambda e: isinstance(e, Mean), lambda e: e.definition())
+
+
+def indexed_to_base(expr: sp.Basic) -> sp.Basic:
+    """x[i] -> x, used to name a mean after the expression it averages."""
+    return expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: e.base)

@@ -1,0 +1,259 @@
+"""The verifier: every step is a claim, and every claim is checked here.
+
+How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
+
+* EQUAL — ``before == after``. Definitions (``L(w,b)``, means) are expanded first. When a Σ over a
+  symbolic ``n`` or data ``x_i`` is involved, n, the data and every other symbol are instantiated
+  with random rationals (n ∈ {2,…,6}) and both sides are compared exactly, several times
+  (Schwartz–Zippel). Otherwise the difference must expand (or cancel) to zero exactly; only an
+  expression with transcendental functions that sympy cannot simplify to zero falls back to
+  evaluation at random points with 60 significant digits, and the check says so.
+* EQUATION — ``lhs - rhs`` of ``after`` equals ``factor * (lhs - rhs)`` of ``before``, with a
+  non-zero factor: the two equations have the same solutions.
+* SUBSTITUTE — as EQUATION, after the cited premises ``v = e`` are substituted into ``before``.
+* ISOLATE — ``after`` is ``v = e``; ``before`` is affine in v with a non-zero coefficient, and
+  ``e`` solves it.
+* DATA — ``after`` equals ``before`` evaluated exactly on the actual data.
+* DEFINITION, CONDITION — nothing to prove: a name is introduced, or a condition imposed. A
+  condition is checked where it is used (the gradient at the optimum is checked to be zero).
+
+A failed check raises :class:`~derive.errors.VerificationError`.
+
+Example:
+    >>> import sympy as sp
+    >>> from derive.rules import Rule
+    >>> from derive.steps import Step
+    >>> x = sp.Symbol("x")
+    >>> verify_step(Step(Rule.POWER, sp.Derivative(x**3, x), 3*x**2), {}).check.method
+    'symbolic'
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Mapping
+
+import sympy as sp
+
+from .errors import VerificationError
+from .notation import N, Mean, expand_means
+from .rules import CheckKind
+from .steps import Check, Step
+
+TRIALS = 3
+_DIGITS = 60
+
+
+class _Instance:
+    """One random instantiation: n, every data entry x[k] and every free symbol get a rational."""
+
+    def __init__(self, rng: random.Random, data: Mapping | None = None):
+        self.rng = rng
+        self.data = data
+        self.n = int(data[N]) if data is not None else rng.randint(2, 6)
+        self.values: dict = {}
+
+    def rational(self) -> sp.Rational:
+        return sp.Rational(self.rng.randint(-40, 40), self.rng.randint(1, 12))
+
+    def entry(self, base, k):
+        if self.data is not None:
+            return self.data[base][k - 1]
+        return self.values.setdefault((base, k), self.rational())
+
+    def symbol(self, s):
+        if self.data is not None and s in self.data:
+            return self.data[s]
+        return self.values.setdefault(s, self.rational())
+
+    def apply(self, expr: sp.Basic) -> sp.Basic:
+        expr = expr.xreplace({N: sp.Integer(self.n)})
+        expr = expr.replace(lambda e: isinstance(e, sp.Sum), self._expand_sum)
+        expr = expr.replace(
+            lambda e: isinstance(e, sp.Indexed) and e.indices[0].is_Integer,
+            lambda e: self.entry(e.base, int(e.indices[0])),
+        )
+        if expr.has(sp.Indexed):
+            raise ValueError(f"unbound data entry in {expr}")
+        expr = expr.doit()
+        free = sorted(expr.free_symbols, key=str)
+        return expr.xreplace({s: self.symbol(s) for s in free})
+
+    @staticmethod
+    def _expand_sum(s: sp.Sum) -> sp.Basic:
+        term = s.function
+        for var, lo, hi in reversed(s.limits):
+            if not (lo.is_Integer and hi.is_Integer):
+                raise ValueError(f"sum with symbolic limits after instantiation: {s}")
+            term = sp.Add(*[term.xreplace({var: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)])
+        return term
+
+
+def _needs_instances(expr: sp.Basic) -> bool:
+    return expr.has(sp.Sum, sp.Indexed, N)
+
+
+def _components(a: sp.Basic, b: sp.Basic):
+    """Pairs of scalar expressions whose equality means a == b (matrices, equations, scalars)."""
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        a, b = sp.Matrix(a), sp.Matrix(b)
+        if a.shape != b.shape:
+            return None
+        return list(zip(a, b))
+    if isinstance(a, sp.Equality) and isinstance(b, sp.Equality):
+        return [(a.lhs, b.lhs), (a.rhs, b.rhs)]
+    if isinstance(a, sp.Equality) or isinstance(b, sp.Equality):
+        return None
+    return [(a, b)]
+
+
+def _is_zero_numeric(d: sp.Basic) -> bool | None:
+    """Exact when ``d`` is rational; None when it is not a number at all."""
+    if d.is_Rational:
+        return d == 0
+    if d.free_symbols:
+        return None
+    val = sp.N(d, _DIGITS)
+    if val.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return None
+    return abs(val) < sp.Float(10) ** (-_DIGITS + 15)
+
+
+class _Equal:
+    """Decides ``a == b`` for scalar expressions; records the method used."""
+
+    def __init__(self, defs: Mapping, data: Mapping | None, seed: int):
+        self.defs = dict(defs)
+        self.data = data
+        self.rng = random.Random(seed)
+        self.method = "symbolic"
+
+    def expand_defs(self, e: sp.Basic) -> sp.Basic:
+        for _ in range(8):
+            new = expand_means(e.xreplace(self.defs)) if self.defs else expand_means(e)
+            if new == e:
+                return e
+            e = new
+        raise ValueError("definitions do not terminate")
+
+    def instances(self):
+        if self.data is not None:
+            yield _Instance(self.rng, self.data)
+            return
+        for _ in range(TRIALS):
+            yield _Instance(self.rng)
+
+    def equal(self, a: sp.Basic, b: sp.Basic) -> bool:
+        a, b = self.expand_defs(sp.sympify(a)), self.expand_defs(sp.sympify(b))
+        if self.data is not None or _needs_instances(a) or _needs_instances(b):
+            self.method = "data" if self.data is not None else "random-instances"
+            return self._by_instances(a - b)
+        d = (a - b).doit()
+        if sp.expand(d) == 0:
+            return True
+        if d.is_rational_function():
+            return sp.cancel(sp.together(d)) == 0
+        if sp.simplify(d) == 0:
+            return True
+        self.method = "numeric"
+        return self._by_instances(d)
+
+    def _by_instances(self, d: sp.Basic) -> bool:
+        done = 0
+        for attempt in range(TRIALS * 6):
+            inst = _Instance(self.rng, self.data) if self.data is not None else _Instance(self.rng)
+            try:
+                value = inst.apply(d)
+            except ZeroDivisionError:
+                continue
+            value = sp.nsimplify(value) if value.is_Float else value
+            verdict = _is_zero_numeric(sp.expand(value))
+            if verdict is None:
+                continue  # hit a pole or a branch point: try another point
+            if not verdict:
+                return False
+            done += 1
+            if self.data is not None or done == TRIALS:
+                break
+        if done == 0:
+            raise ValueError(f"could not evaluate {d} at any random point")
+        return True
+
+    def nonzero(self, c: sp.Basic) -> bool:
+        c = self.expand_defs(sp.sympify(c))
+        if c.is_zero is False:
+            return True
+        if not c.free_symbols and not _needs_instances(c):
+            return c != 0
+        # a symbolic factor such as -n/2: non-zero at a random instance means not identically zero
+        inst = _Instance(self.rng)
+        return inst.apply(c) != 0
+
+
+def _describe(kind: CheckKind, method: str) -> str:
+    if kind is CheckKind.DEFINITION:
+        return "definition: introduces a name, nothing to prove"
+    if kind is CheckKind.CONDITION:
+        return "condition imposed here; checked at the solution"
+    how = {
+        "symbolic": "exact symbolic equality",
+        "random-instances": f"exact equality at {TRIALS} random rational instances of n, the data and the parameters",
+        "data": "exact evaluation on the data",
+        "numeric": f"equality at {TRIALS} random points to {_DIGITS} significant digits",
+    }[method]
+    what = {
+        CheckKind.EQUAL: "before = after",
+        CheckKind.EQUATION: "same solutions (non-zero factor)",
+        CheckKind.SUBSTITUTE: "follows from the cited results",
+        CheckKind.ISOLATE: "linear in the unknown, solved exactly",
+        CheckKind.DATA: "value on the data",
+    }[kind]
+    return f"{what}: {how}"
+
+
+def _lhs_minus_rhs(eq: sp.Basic) -> sp.Basic:
+    if not isinstance(eq, sp.Equality):
+        raise TypeError(f"expected an equation, got {eq}")
+    return eq.lhs - eq.rhs
+
+
+def _check(step: Step, eq: _Equal) -> bool:
+    kind = step.rule.check
+    if kind in (CheckKind.DEFINITION, CheckKind.CONDITION):
+        return True
+    if kind in (CheckKind.EQUAL, CheckKind.DATA):
+        pairs = _components(step.before, step.after)
+        return pairs is not None and all(eq.equal(a, b) for a, b in pairs)
+    before, after = _lhs_minus_rhs(step.before), _lhs_minus_rhs(step.after)
+    if kind is CheckKind.EQUATION:
+        return eq.nonzero(step.factor) and eq.equal(after, step.factor * before)
+    if kind is CheckKind.SUBSTITUTE:
+        subs = {p.after.lhs: p.after.rhs for p in step.premises}
+        return bool(subs) and eq.nonzero(step.factor) and eq.equal(after, step.factor * before.xreplace(subs))
+    if kind is CheckKind.ISOLATE:
+        v = step.unknown
+        if v is None or step.after.lhs != v or step.after.rhs.has(v):
+            return False
+        affine = eq.equal(sp.Derivative(before, v, 2), 0)
+        return affine and eq.nonzero(sp.Derivative(before, v).doit()) and eq.equal(before.xreplace({v: step.after.rhs}), 0)
+    raise AssertionError(kind)
+
+
+def verify_step(step: Step, definitions: Mapping, data: Mapping | None = None, *, seed: int = 0) -> Step:
+    """Verify ``step`` and its substeps; return it with ``check`` filled in, or raise."""
+    subs = tuple(verify_step(s, definitions, data, seed=seed * 31 + k + 1) for k, s in enumerate(step.substeps))
+    kind = step.rule.check
+    eq = _Equal(definitions, data if kind is CheckKind.DATA else None, seed)
+    if kind is CheckKind.DATA and data is None:
+        raise VerificationError(step, "an evaluate step needs the data binding")
+    try:
+        ok = _check(step, eq)
+    except VerificationError:
+        raise
+    except Exception as exc:  # a check that cannot be carried out is a failed check
+        raise VerificationError(step, f"{type(exc).__name__}: {exc}") from exc
+    detail = _describe(kind, eq.method)
+    if not ok:
+        raise VerificationError(step, f"{sp.sstr(step.before)} -> {sp.sstr(step.after)} ({detail})")
+    method = kind.value if kind in (CheckKind.DEFINITION, CheckKind.CONDITION) else eq.method
+    return replace(step, substeps=subs, check=Check(method, detail, True))
