@@ -37,4 +37,5 @@ class VerificationError(Exception):
     def __init__(self, step, detail: str):
         self.step = step
         self.detail = detail
-        super().__init__(f"step '{step.rule.code}' failed verification: {detail}")
+        what = f"step '{step.rule.code}'" if step is not None else "a cross-check"
+        super().__init__(f"{what} failed verification: {detail}")

@@ -192,6 +192,9 @@ class Rule(enum.Enum):
     SUM_TERMWISE = RuleInfo("sum-termwise", "differentiate term by term",
                             "The sum has a fixed number of terms, so the derivative moves inside it.",
                             "d/dw sum f_i = sum df_i/dw", CheckKind.EQUAL, _f_sum_termwise)
+    SYMPY_DIFF = RuleInfo("sympy-diff", "differentiate (sympy)",
+                          "No named rule covers this form, so sympy differentiates it directly.",
+                          "d(x^x)/dx", CheckKind.EQUAL)
     SIMILARLY = RuleInfo("similarly", "similarly", "This derivative was worked out above; the result is reused.",
                          "(see the earlier step)", CheckKind.EQUAL)
     # -- algebra ---------------------------------------------------------------------------
@@ -224,6 +227,8 @@ class Rule(enum.Enum):
     # -- numbers and second-order conditions ------------------------------------------------------
     EVALUATE = RuleInfo("evaluate", "evaluate on the data", "Substitute the data and compute exactly.",
                         "xbar = 25.1/10 = 2.51", CheckKind.DATA)
+    ARITHMETIC = RuleInfo("arithmetic", "arithmetic", "Carry out the arithmetic exactly.", "25.1/10 = 2.51",
+                          CheckKind.EQUAL)
     HESSIAN = RuleInfo("hessian", "Hessian", "Collect the second partial derivatives in a matrix.",
                        "H = [[L_ww, L_wb], [L_bw, L_bb]]", CheckKind.EQUAL)
     DETERMINANT = RuleInfo("determinant", "determinant", "The determinant of a 2x2 matrix is ad - bc.",

@@ -36,7 +36,8 @@ from typing import Mapping
 import sympy as sp
 
 from .errors import VerificationError
-from .notation import N, Mean, expand_means
+from .evaluate import Unsupported, evaluate
+from .notation import I, N, expand_means
 from .rules import CheckKind
 from .steps import Check, Step
 
@@ -67,8 +68,28 @@ class _Instance:
         return self.values.setdefault(s, self.rational())
 
     def apply(self, expr: sp.Basic) -> sp.Basic:
+        """The value of ``expr`` at this instance (exact; a sympy number)."""
+        try:
+            return self._fast(expr)
+        except Unsupported:
+            return self._slow(expr)
+
+    def _fast(self, expr: sp.Basic) -> sp.Basic:
+        bases = expr.atoms(sp.IndexedBase)
+        labels = {b.label for b in bases}
+        env: dict = {N: self.n}
+        for b in sorted(bases, key=str):
+            env[b] = [self.entry(b, k) for k in range(1, self.n + 1)]
+        for s in sorted(expr.atoms(sp.Symbol) - labels - {N}, key=str):
+            env[s] = sp.Integer(self.rng.randint(1, self.n)) if s == I else self.symbol(s)
+        value = evaluate(expr, env)
+        return sp.Rational(value.numerator, value.denominator)
+
+    def _slow(self, expr: sp.Basic) -> sp.Basic:
         expr = expr.xreplace({N: sp.Integer(self.n)})
         expr = expr.replace(lambda e: isinstance(e, sp.Sum), self._expand_sum)
+        if expr.has(I):  # a free index (a term of a sum): any row will do
+            expr = expr.xreplace({I: sp.Integer(self.rng.randint(1, self.n))})
         expr = expr.replace(
             lambda e: isinstance(e, sp.Indexed) and e.indices[0].is_Integer,
             lambda e: self.entry(e.base, int(e.indices[0])),
@@ -90,7 +111,12 @@ class _Instance:
 
 
 def _needs_instances(expr: sp.Basic) -> bool:
-    return expr.has(sp.Sum, sp.Indexed, N)
+    """True when a Σ has a symbolic limit: then n and the data must be instantiated."""
+    return any(not (lo.is_Integer and hi.is_Integer) for s in expr.atoms(sp.Sum) for _, lo, hi in s.limits)
+
+
+def _eval_derivatives(e: sp.Basic) -> sp.Basic:
+    return e.replace(lambda t: isinstance(t, (sp.Derivative, sp.Subs)), lambda t: t.doit(deep=False)) if e.has(sp.Derivative, sp.Subs) else e
 
 
 def _components(a: sp.Basic, b: sp.Basic):
@@ -145,6 +171,8 @@ class _Equal:
 
     def equal(self, a: sp.Basic, b: sp.Basic) -> bool:
         a, b = self.expand_defs(sp.sympify(a)), self.expand_defs(sp.sympify(b))
+        # sympy's own diff (an independent algorithm from the named rules) evaluates derivatives
+        a, b = _eval_derivatives(a), _eval_derivatives(b)
         if self.data is not None or _needs_instances(a) or _needs_instances(b):
             self.method = "data" if self.data is not None else "random-instances"
             return self._by_instances(a - b)

@@ -1,0 +1,100 @@
+"""Exact evaluation of Σ-expressions with Python fractions.
+
+The verifier instantiates n, the data and the parameters with rationals and compares both sides
+of a claim; the worked examples evaluate formulas on the data. Building sympy trees for that is
+slow, so this module walks the expression once and computes with :class:`fractions.Fraction`.
+Anything it does not know (exp, sin, …) raises :class:`Unsupported`, and the caller falls back to
+sympy.
+
+Example:
+    >>> import sympy as sp
+    >>> from derive.notation import Sigma, I, N, column
+    >>> x = column("x")
+    >>> evaluate(Sigma(x[I] ** 2) / N, {N: 3, x: (1, 2, 3)})
+    Fraction(14, 3)
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Mapping
+
+import sympy as sp
+
+from .notation import Mean
+
+
+class Unsupported(Exception):
+    """The expression has a node this evaluator does not handle."""
+
+
+def _fraction(num: sp.Basic) -> Fraction:
+    if num.is_Integer:
+        return Fraction(int(num))
+    if num.is_Rational:
+        return Fraction(int(num.p), int(num.q))
+    raise Unsupported(type(num).__name__)
+
+
+def evaluate(expr: sp.Basic, env: Mapping) -> Fraction:
+    """Value of ``expr`` where ``env`` maps symbols to numbers and IndexedBases to sequences
+    (1-based in the expression, 0-based in the sequence)."""
+    return _Eval(env).run(expr)
+
+
+class _Eval:
+    def __init__(self, env: Mapping):
+        self.env = dict(env)
+        self.cache: dict = {}
+
+    def run(self, e: sp.Basic) -> Fraction:
+        if e.is_Number:
+            return _fraction(e)
+        if e.is_Symbol:
+            if e not in self.env:
+                raise Unsupported(f"unbound symbol {e}")
+            return Fraction(self.env[e])
+        if isinstance(e, sp.Add):
+            return sum((self.run(a) for a in e.args), Fraction(0))
+        if isinstance(e, sp.Mul):
+            out = Fraction(1)
+            for a in e.args:
+                out *= self.run(a)
+            return out
+        if isinstance(e, sp.Pow):
+            if not e.exp.is_Integer:
+                raise Unsupported("non-integer power")
+            base = self.run(e.base)
+            if base == 0 and e.exp < 0:
+                raise ZeroDivisionError("division by zero")
+            return base ** int(e.exp)
+        if isinstance(e, sp.Indexed):
+            seq = self.env.get(e.base)
+            if seq is None:
+                raise Unsupported(f"unbound data {e.base}")
+            k = self.run(e.indices[0])
+            return Fraction(seq[int(k) - 1])
+        if isinstance(e, sp.Sum):
+            return self._sum(e)
+        if isinstance(e, Mean):
+            key = e
+            if key not in self.cache:
+                self.cache[key] = self.run(e.definition())
+            return self.cache[key]
+        if isinstance(e, sp.UnevaluatedExpr):
+            return self.run(e.args[0])
+        raise Unsupported(type(e).__name__)
+
+    def _sum(self, e: sp.Sum) -> Fraction:
+        (var, lo, hi), *rest = e.limits
+        inner = sp.Sum(e.function, *rest) if rest else e.function
+        lo_v, hi_v = self.run(lo), self.run(hi)
+        saved = self.env.get(var)
+        total = Fraction(0)
+        for k in range(int(lo_v), int(hi_v) + 1):
+            self.env[var] = k
+            total += self.run(inner)
+        if saved is None:
+            self.env.pop(var, None)
+        else:
+            self.env[var] = saved
+        return total
