@@ -1,0 +1,93 @@
+"""The verifier: correct steps pass, and a deliberately wrong step of every kind is caught."""
+import pytest
+import sympy as sp
+
+from derive.errors import VerificationError
+from derive.notation import I, N, Mean, Sigma, column, parameter
+from derive.rules import Rule
+from derive.steps import Builder, Step
+
+x, y = column("x"), column("y")
+w, b = parameter("w"), parameter("b")
+t = sp.Symbol("t")
+LOSS = Sigma((w * x[I] + b - y[I]) ** 2) / N
+GRAD_W = 2 * Sigma(x[I] * (w * x[I] + b - y[I])) / N
+
+GOOD = [
+    Step(Rule.POWER, sp.Derivative(t**5, t), 5 * t**4),
+    Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W),
+    Step(Rule.SUM_SPLIT, Sigma(x[I] + y[I]), Sigma(x[I]) + Sigma(y[I])),
+    Step(Rule.SUM_CONSTANT, Sigma(b), N * b),
+    Step(Rule.MEAN, Sigma(x[I]), N * Mean(x)),
+    Step(Rule.CENTRED, Sigma((x[I] - Mean(x)) ** 2), Sigma(x[I] ** 2) - N * Mean(x) ** 2),
+    Step(Rule.EQ_MULTIPLY, sp.Eq(GRAD_W, 0), sp.Eq(Sigma(x[I] * (w * x[I] + b - y[I])), 0), factor=N / 2),
+    Step(Rule.EQ_ISOLATE, sp.Eq(N * b - Sigma(y[I]), 0), sp.Eq(b, Sigma(y[I]) / N), unknown=b),
+    Step(Rule.EXP, sp.Derivative(sp.exp(sp.sin(t)), t), sp.cos(t) * sp.exp(sp.sin(t))),
+]
+
+BAD = [
+    Step(Rule.POWER, sp.Derivative(t**5, t), 5 * t**5),
+    Step(Rule.CHAIN, sp.Derivative(LOSS, w), -GRAD_W),
+    Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W * N),  # wrong only when n != 1
+    Step(Rule.SUM_CONSTANT, Sigma(b), b),
+    Step(Rule.MEAN, Sigma(x[I] ** 2), N * Mean(x) ** 2),
+    Step(Rule.CENTRED, Sigma((x[I] - Mean(x)) ** 2), Sigma(x[I] ** 2) - Mean(x) ** 2),
+    Step(Rule.EQ_MULTIPLY, sp.Eq(GRAD_W, 0), sp.Eq(Sigma(x[I] * (w * x[I] + b - y[I])), 0), factor=N),
+    Step(Rule.EQ_MULTIPLY, sp.Eq(t, 1), sp.Eq(0 * t, 0), factor=0),  # multiplying by zero is not allowed
+    Step(Rule.EQ_ISOLATE, sp.Eq(N * b - Sigma(y[I]), 0), sp.Eq(b, Sigma(y[I])), unknown=b),
+    Step(Rule.EQ_ISOLATE, sp.Eq(b**2 - 4, 0), sp.Eq(b, 2), unknown=b),  # not linear in b
+    Step(Rule.EXP, sp.Derivative(sp.exp(sp.sin(t)), t), sp.exp(sp.sin(t))),
+    Step(Rule.SIN, sp.Derivative(sp.sin(t) ** 2, t), sp.sin(2 * t) + sp.Rational(1, 10**30)),
+]
+
+
+def _add(step, data=None):
+    builder = Builder("test", "test", data=data)
+    builder.section("s")
+    return builder.add(step)
+
+
+@pytest.mark.parametrize("step", GOOD, ids=lambda s: s.rule.code)
+def test_correct_steps_pass(step):
+    checked = _add(step)
+    assert checked.check.passed and checked.verified
+
+
+@pytest.mark.parametrize("step", BAD, ids=lambda s: s.rule.code)
+def test_wrong_steps_raise(step):
+    with pytest.raises(VerificationError):
+        _add(step)
+
+
+def test_substitute_cites_its_premise():
+    premise = _add(Step(Rule.EQ_ISOLATE, sp.Eq(N * b - Sigma(y[I]), 0), sp.Eq(b, Sigma(y[I]) / N), unknown=b))
+    before = sp.Eq(w * Sigma(x[I]) + b, 0)
+    good = Step(Rule.EQ_SUBSTITUTE, before, sp.Eq(w * Sigma(x[I]) + Sigma(y[I]) / N, 0), premises=(premise,))
+    assert _add(good).check.passed
+    bad = Step(Rule.EQ_SUBSTITUTE, before, sp.Eq(w * Sigma(x[I]) + Sigma(y[I]), 0), premises=(premise,))
+    with pytest.raises(VerificationError):
+        _add(bad)
+    with pytest.raises(VerificationError):  # a substitution that cites nothing proves nothing
+        _add(Step(Rule.EQ_SUBSTITUTE, before, before))
+
+
+def test_data_steps_use_the_actual_data():
+    data = {N: 3, x: (sp.Integer(0), sp.Integer(2), sp.Integer(4)), y: (30, 40, 50)}
+    assert _add(Step(Rule.EVALUATE, Mean(x), sp.Integer(2)), data).check.method == "data"
+    with pytest.raises(VerificationError):
+        _add(Step(Rule.EVALUATE, Mean(x), sp.Integer(3)), data)
+    with pytest.raises(VerificationError):  # an evaluate step needs data
+        _add(Step(Rule.EVALUATE, Mean(x), sp.Integer(2)))
+
+
+def test_substeps_are_verified_too():
+    bad_inner = Step(Rule.POWER, sp.Derivative(t**2, t), 3 * t)
+    outer = Step(Rule.CHAIN, sp.Derivative((t + 1) ** 2, t), 2 * t + 2, substeps=(bad_inner,))
+    with pytest.raises(VerificationError):
+        _add(outer)
+
+
+def test_checks_are_deterministic():
+    a = _add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W))
+    c = _add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W))
+    assert a.check == c.check
