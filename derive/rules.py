@@ -229,6 +229,13 @@ class Rule(enum.Enum):
                         "xbar = 25.1/10 = 2.51", CheckKind.DATA)
     ARITHMETIC = RuleInfo("arithmetic", "arithmetic", "Carry out the arithmetic exactly.", "25.1/10 = 2.51",
                           CheckKind.EQUAL)
+    GRADIENT = RuleInfo("gradient", "gradient", "Collect the partial derivatives in a vector.",
+                        "grad f = (df/da, df/db)", CheckKind.EQUAL)
+    AT_POINT = RuleInfo("at-point", "evaluate at the point", "Substitute the coordinates of the point exactly.",
+                        "grad f(1, 2) = (7, 3)", CheckKind.DATA)
+    SOLVE_SYMPY = RuleInfo("solve-sympy", "solve (sympy)",
+                           "The system is not linear, so sympy's solver finds the solutions; each one is checked by substitution.",
+                           "x^2 - 1 = 0 -> x = -1 or x = 1", CheckKind.DATA)
     HESSIAN = RuleInfo("hessian", "Hessian", "Collect the second partial derivatives in a matrix.",
                        "H = [[L_ww, L_wb], [L_bw, L_bb]]", CheckKind.EQUAL)
     DETERMINANT = RuleInfo("determinant", "determinant", "The determinant of a 2x2 matrix is ad - bc.",

@@ -51,7 +51,7 @@ class _Instance:
     def __init__(self, rng: random.Random, data: Mapping | None = None):
         self.rng = rng
         self.data = data
-        self.n = int(data[N]) if data is not None else rng.randint(2, 6)
+        self.n = int(data[N]) if data is not None and N in data else rng.randint(2, 6)
         self.values: dict = {}
 
     def rational(self) -> sp.Rational:

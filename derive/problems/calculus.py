@@ -1,0 +1,284 @@
+"""Any expression: partial derivatives, gradient, Hessian, values at a point, critical points.
+
+``differentiation(expr, wrt)`` derives each partial derivative rule by rule; ``minimization(expr)``
+sets the gradient to zero, solves the system (by substitution when it is linear, by sympy's solver
+otherwise, and says which), and classifies every real critical point with the Hessian.
+
+Example:
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> d = minimization(3*a**2 + b**2 - a*b + a, (a, b))
+    >>> d.meta["critical_points"][0]["classification"]
+    'minimum'
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.parameters import distribute
+
+from ..algebra import equations as eqs
+from ..algebra.diff import Differentiator, derivative_chain
+from ..budget import SOLVE_SECONDS, time_budget
+from ..errors import ExpressionError
+from ..rules import Rule
+from ..steps import Builder, Derivation, Result, Step
+
+
+def _variables(expr: sp.Basic, names) -> tuple[sp.Symbol, ...]:
+    if names:
+        return tuple(names)
+    found = tuple(sorted(expr.free_symbols, key=str))
+    if not found:
+        raise ExpressionError("the expression has no variables; write one such as x**2 - 4*x + 5")
+    return found
+
+
+class _Calculus:
+    def __init__(self, command: str, expr: sp.Basic, variables: tuple[sp.Symbol, ...]):
+        self.expr, self.vars = expr, variables
+        args = tuple(sorted(set(variables) | expr.free_symbols, key=str))
+        self.f = sp.Function("f")(*args)
+        self.B = Builder(command, f"Derivatives of f = {sp.sstr(expr)}")
+        self.diff = Differentiator()
+
+    def define(self):
+        self.B.section("The function")
+        self.B.define(self.f, self.expr)
+
+    def partials(self) -> list[sp.Basic]:
+        out = []
+        for v in self.vars:
+            intro = "Differentiate term by term; every other variable is held constant."
+            if not self.expr.has(v):
+                intro = f"{v} does not occur in f, so the derivative is 0."
+            self.B.section(f"Partial derivative with respect to {v}", intro)
+            current = self.B.add(Step(Rule.SUBSTITUTE_DEFINITION, sp.Derivative(self.f, v),
+                                      sp.Derivative(self.expr, v))).after
+            for step in derivative_chain(current, self.diff):
+                current = self.B.add(step).after
+            simpler = _simplest(current)
+            if simpler != current:
+                current = self.B.add(Step(Rule.SIMPLIFY, current, simpler)).after
+            out.append(current)
+        self.grad = out
+        return out
+
+    def gradient(self):
+        if len(self.vars) < 2:
+            return
+        self.B.section("Gradient", "The gradient collects the partial derivatives; it points uphill.")
+        self.B.add(Step(Rule.GRADIENT, sp.Matrix([sp.Derivative(self.f, v) for v in self.vars]), sp.Matrix(self.grad)))
+
+    def hessian(self) -> sp.Matrix:
+        names = sp.Matrix([[sp.Derivative(self.f, vi, vj) if vi != vj else sp.Derivative(self.f, (vi, 2))
+                            for vj in self.vars] for vi in self.vars])
+        trees, rows = [], []
+        for gi in self.grad:
+            row = []
+            for vj in self.vars:
+                t = self.diff(gi, vj)
+                trees.append(t)
+                row.append(_simplest(t.after))
+            rows.append(row)
+        H = sp.Matrix(rows)
+        self.B.section("Hessian", "Differentiate each partial derivative once more.")
+        self.B.add(Step(Rule.HESSIAN, names, H, substeps=tuple(t for t in trees if t.substeps)))
+        self.H = H
+        return H
+
+    def at_point(self, point: dict, direction=None):
+        B = self.B
+        missing = [v for v in self.f.args if v not in point]
+        if missing:
+            raise ExpressionError(f"--at: give a value for {', '.join(map(str, missing))} (e.g. "
+                                  f"{','.join(f'{v}=1' for v in self.f.args)})")
+        B.data = dict(point)
+        where = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in point.items())
+        B.section(f"At the point {where}")
+        g = B.add(Step(Rule.AT_POINT, sp.Matrix(self.grad), sp.Matrix([_at(e, point) for e in self.grad]))).after
+        results = [Result(sp.Derivative(self.f, v), g[k]) for k, v in enumerate(self.vars)]
+        norm2 = sum(c**2 for c in g)
+        if direction is not None:
+            d = sp.Matrix(direction)
+            if len(d) != len(self.vars):
+                raise ExpressionError(f"--direction: expected {len(self.vars)} components, got {len(d)}")
+            if all(c == 0 for c in d):
+                raise ExpressionError("--direction: the zero vector has no direction; give e.g. 1,1")
+            length = sp.sqrt(sum(c**2 for c in d))
+            u_shown = sp.Matrix([sp.UnevaluatedExpr(c) / sp.UnevaluatedExpr(length) for c in d])
+            u = B.add(Step(Rule.ARITHMETIC, u_shown, sp.Matrix([sp.radsimp(c / length) for c in d]),
+                           note="the unit vector u in the given direction")).after
+            shown = sp.Add(*[sp.Mul(sp.UnevaluatedExpr(u[k]), sp.UnevaluatedExpr(g[k]), evaluate=False)
+                             for k in range(len(g))], evaluate=False)
+            du = B.add(Step(Rule.ARITHMETIC, shown, sp.radsimp(sp.expand((u.T * g)[0])),
+                            note="the directional derivative: u dotted with the gradient")).after
+            results.append(Result(sp.Symbol("D_u f"), du))
+        if norm2 != 0:
+            length = sp.sqrt(norm2)
+            shown = sp.Matrix([-sp.UnevaluatedExpr(c) / sp.UnevaluatedExpr(length) for c in g])
+            B.add(Step(Rule.ARITHMETIC, shown, sp.Matrix([sp.radsimp(-c / length) for c in g]),
+                       note="the steepest-descent direction: minus the gradient, normalised"))
+        else:
+            B.outro("The gradient is zero here: the point is a critical point and there is no steepest-descent direction.")
+        return results
+
+    # -- minimisation ---------------------------------------------------------------------------
+    def conditions(self) -> list[Step]:
+        self.B.section("Setting the gradient to zero", "At a minimum, maximum or saddle point every partial derivative is zero.")
+        return [self.B.add(eqs.condition(g, 0, sp.Derivative(self.f, v)), label=True) for g, v in zip(self.grad, self.vars)]
+
+    def solve(self, conds: list[Step]):
+        """Return (list of solution dicts, free variables or None when there is no solution)."""
+        if all(_is_linear(c.after.lhs, self.vars) for c in conds):
+            return self._eliminate(conds)
+        return self._sympy_solve(conds)
+
+    def _eliminate(self, conds: list[Step]):
+        B = self.B
+        B.section("Solving by substitution", "The equations are linear: solve one for a variable, substitute into the others.")
+        remaining = list(conds)
+        solved: list[tuple[sp.Symbol, Step]] = []
+        for v in self.vars:
+            pick = next((s for s in remaining if s.after.lhs.has(v)), None)
+            if pick is None:
+                continue
+            remaining.remove(pick)
+            iso = B.add(eqs.isolate(pick.after, v), label=True)
+            solved.append((v, iso))
+            updated = []
+            for other in remaining:
+                if not other.after.lhs.has(v):
+                    updated.append(other)
+                    continue
+                step = B.add(eqs.substitute(other.after, iso))
+                for tidy in (eqs.move_to_left, eqs.expand):
+                    nxt = tidy(step.after)
+                    step = B.add(nxt) if nxt is not None else step
+                lhs = step.after.lhs
+                if lhs == 0:
+                    B.outro("This equation now holds for every value: it adds no condition.")
+                    continue
+                if not lhs.has(*self.vars):
+                    B.outro(f"This equation reads {sp.sstr(lhs)} = 0, which is false: there is no critical point.")
+                    return [], None
+                updated.append(step)
+            remaining = updated
+        free = [v for v in self.vars if v not in {s[0] for s in solved}]
+        final: dict[sp.Symbol, Step] = {}
+        for v, iso in reversed(solved):  # back-substitute the values found last
+            step = iso
+            for w, _ in solved:
+                if w in final and step.after.rhs.has(w):
+                    step = B.add(eqs.substitute(step.after, final[w]))
+            value = _simplest(step.after.rhs)
+            if value != step.after.rhs:
+                step = B.add(Step(Rule.ARITHMETIC, step.after, sp.Eq(v, value, evaluate=False)))
+            final[v] = step
+        return [{v: final[v].after.rhs for v in self.vars if v in final}], free
+
+    def _sympy_solve(self, conds: list[Step]):
+        B = self.B
+        B.section("Solving the system", "The equations are not linear, so sympy's solver finds the solutions; "
+                                        "each one is checked by substituting it back.")
+        system = [c.after.lhs for c in conds]
+        with time_budget(SOLVE_SECONDS, "solving the stationarity equations"):
+            found = sp.solve(system, self.vars, dict=True)
+        points, free = [], []
+        for sol in found:
+            if any(v not in sol for v in self.vars):
+                free = [v for v in self.vars if v not in sol]
+                continue
+            if not all(sp.im(val) == 0 for val in sol.values()):
+                continue
+            B.data = {v: sol[v] for v in self.vars}
+            B.add(Step(Rule.SOLVE_SYMPY, sp.Matrix(self.grad), sp.zeros(len(self.grad), 1),
+                       note="critical point " + ", ".join(f"{v} = {sp.sstr(sol[v])}" for v in self.vars)))
+            points.append({v: sol[v] for v in self.vars})
+        return points, (free or [])
+
+    def classify(self, point: dict) -> str:
+        B = self.B
+        where = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in point.items())
+        B.section(f"Second-order test at {where}")
+        B.data = dict(point)
+        Hp = B.add(Step(Rule.AT_POINT, self.H, self.H.xreplace(point).applyfunc(sp.simplify))).after
+        k = Hp.shape[0]
+        minors = []
+        for m in range(1, k + 1):
+            sub = Hp[:m, :m]
+            minors.append(B.add(Step(Rule.DETERMINANT, sp.Determinant(sub), sp.simplify(sub.det()))).after)
+        verdict, why = _sylvester(minors)
+        B.outro(why)
+        return verdict
+
+
+def _sylvester(minors: list[sp.Basic]) -> tuple[str, str]:
+    signs = [sp.sign(sp.N(m, 30)) if m.is_number else None for m in minors]
+    if any(s is None for s in signs):
+        return "inconclusive", "The signs of the leading minors cannot be decided."
+    if minors[-1] == 0:
+        return "inconclusive", "The Hessian is singular here (its determinant is 0), so the second-order test is inconclusive."
+    if all(s > 0 for s in signs):
+        return "minimum", "All leading minors are positive: the Hessian is positive definite, so this is a local minimum."
+    if all((s < 0) if k % 2 == 0 else (s > 0) for k, s in enumerate(signs)):
+        return "maximum", "The leading minors alternate in sign starting negative: the Hessian is negative definite, so this is a local maximum."
+    return "saddle", "The Hessian is invertible but neither positive nor negative definite: this is a saddle point."
+
+
+def _is_linear(expr: sp.Basic, variables) -> bool:
+    try:
+        return sp.Poly(expr, *variables).total_degree() <= 1
+    except sp.PolynomialError:
+        return False
+
+
+def _simplest(expr: sp.Basic) -> sp.Basic:
+    candidates = [expr, sp.expand(expr), sp.simplify(expr)]
+    return min(candidates, key=lambda e: (sp.count_ops(e), len(sp.sstr(e))))
+
+
+def _at(expr: sp.Basic, point: dict) -> sp.Basic:
+    return sp.simplify(expr.xreplace(point))
+
+
+def differentiation(expr: sp.Basic, wrt=None, *, order: int = 1, at: dict | None = None, direction=None) -> Derivation:
+    """Derive ∂f/∂v for each v in ``wrt`` (the gradient for several), optionally the Hessian and values at a point."""
+    with distribute(False):
+        c = _Calculus("diff", expr, _variables(expr, wrt))
+        c.define()
+        grad = c.partials()
+        c.gradient()
+        if order == 2:
+            c.hessian()
+        results = [Result(sp.Derivative(c.f, v), g) for v, g in zip(c.vars, grad)]
+        if at is not None:
+            results = c.at_point(at, direction)
+        return c.B.build(results, meta={"variables": [str(v) for v in c.vars], "order": order})
+
+
+def minimization(expr: sp.Basic, variables=None) -> Derivation:
+    """Find and classify every real critical point of ``expr``."""
+    with distribute(False):
+        c = _Calculus("minimize", expr, _variables(expr, variables))
+        c.B.title = f"Critical points of f = {sp.sstr(expr)}"
+        c.define()
+        c.partials()
+        c.gradient()
+        conds = c.conditions()
+        points, free = c.solve(conds)
+        c.hessian()
+        classified = []
+        if free:
+            c.B.section("Conclusion", f"There are infinitely many critical points: {', '.join(map(str, free))} can take any value.")
+        elif not points:
+            c.B.section("Conclusion", "There is no real critical point.")
+        for p in points if not free else []:
+            classified.append({"point": p, "classification": c.classify(p)})
+        convex = c.H.is_positive_semidefinite if c.H.free_symbols.isdisjoint(c.vars) else None
+        if convex:
+            c.B.section("Convexity", "The Hessian is the same at every point and positive semidefinite, so f is convex: "
+                                     "every critical point is a global minimum.")
+        meta = {"variables": [str(v) for v in c.vars], "critical_points": classified, "convex": bool(convex),
+                "infinitely_many": bool(free)}
+        results = [Result(v, p[v]) for p in (points if len(points) == 1 and not free else []) for v in c.vars]
+        return c.B.build(results, meta=meta)

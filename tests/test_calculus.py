@@ -1,0 +1,96 @@
+"""derive diff / minimize on the seeds' exercises and on expressions nobody wrote tests around."""
+import random
+
+import pytest
+import sympy as sp
+
+from derive.errors import ExpressionError
+from derive.parse import parse, parse_names
+from derive.problems.calculus import differentiation, minimization
+
+a, b, x, y, z = sp.symbols("a b x y z", real=True)
+
+
+def test_seed_004_gradient_and_minimum():
+    d = minimization(parse("3*a^2 + b^2 - a*b + a"))
+    (cp,) = d.meta["critical_points"]
+    assert cp["point"] == {a: sp.Rational(-2, 11), b: sp.Rational(-1, 11)}
+    assert cp["classification"] == "minimum"
+    assert d.meta["convex"] is True
+    assert all(s.verified for s in d.steps())
+    labels = [s.rule.code for s in d.steps()]
+    assert "eq-isolate" in labels and "eq-substitute" in labels  # solved by substitution, not by sympy
+
+
+def test_seed_004_chain_rule_exercise():
+    d = differentiation(parse("(x + y + z)^2"), parse_names("y"))
+    assert sp.expand(d.results[0].exact - 2 * (x + y + z)) == 0
+    chain = [s for s in d.steps() if s.rule.code == "chain"][0]
+    assert [s.rule.code for s in chain.substeps] == ["power", "sum"]
+    assert [s.rule.code for s in chain.substeps[1].substeps] == ["constant", "variable", "constant"]
+
+
+def test_seed_003_gradient_at_a_point():
+    d = differentiation(parse("x^2 - 4*x + 5"), parse_names("x"), at={x: 0})
+    assert d.results[0].exact == -4  # f'(0) = -4, so one step with eta = 0.1 gives x = 0.4
+
+
+def test_directional_derivative_and_steepest_descent():
+    d = differentiation(parse("3*a^2 + b^2 - a*b + a"), parse_names("a,b"), at={a: 1, b: 2}, direction=[1, 1])
+    grad = [r.exact for r in d.results[:2]]
+    assert grad == [5, 3]
+    du = d.results[2].exact
+    assert sp.simplify(du - 8 / sp.sqrt(2)) == 0
+
+
+@pytest.mark.parametrize("text, classes", [
+    ("x^2 - y^2", ["saddle"]),
+    ("-(x^2) - y^2 + 2*x", ["maximum"]),
+    ("x^4 + y^2", ["inconclusive"]),
+    ("x^3 - 3*x + y^2", ["saddle", "minimum"]),
+])
+def test_classification(text, classes):
+    d = minimization(parse(text))
+    assert sorted(cp["classification"] for cp in d.meta["critical_points"]) == sorted(classes)
+    for cp in d.meta["critical_points"]:
+        point = cp["point"]
+        for g in (sp.diff(parse(text), v) for v in point):
+            assert g.xreplace(point) == 0
+
+
+def test_infinitely_many_and_none():
+    assert minimization(parse("(x - y)^2")).meta["infinitely_many"] is True
+    assert minimization(parse("x + y")).meta["critical_points"] == []
+    assert minimization(parse("exp(x)")).meta["critical_points"] == []
+
+
+def test_unused_variable_is_a_note_not_an_error():
+    d = differentiation(parse("x^2"), parse_names("x,q"))
+    assert d.results[1].exact == 0
+    assert "does not occur" in d.sections[2].intro
+
+
+def _random_poly(rng):
+    terms = []
+    for _ in range(rng.randint(2, 5)):
+        c = sp.Rational(rng.randint(-9, 9), rng.randint(1, 4))
+        terms.append(c * a ** rng.randint(0, 3) * b ** rng.randint(0, 2) * sp.exp(rng.choice([0, a, b]) / 3))
+    return sp.Add(*terms)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_expressions_equal_sympy(seed):
+    rng = random.Random(100 + seed)
+    f = _random_poly(rng)
+    d = differentiation(f, (a, b), order=2)
+    for r, v in zip(d.results, (a, b)):
+        assert sp.simplify(r.exact - sp.diff(f, v)) == 0
+    hess = [s for s in d.steps() if s.rule.code == "hessian"][0].after
+    assert sp.simplify(hess - sp.hessian(f, (a, b))) == sp.zeros(2, 2)
+
+
+def test_bad_point():
+    with pytest.raises(ExpressionError, match="give a value for b"):
+        differentiation(parse("a*b"), parse_names("a"), at={a: 1})
+    with pytest.raises(ExpressionError, match="zero vector"):
+        differentiation(parse("a*b"), parse_names("a,b"), at={a: 1, b: 1}, direction=[0, 0])
