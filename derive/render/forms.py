@@ -1,0 +1,145 @@
+"""Forms of expressions that both printers treat specially, and their shared printing mode.
+
+*Written arithmetic* is a compound expression of rational numbers only (a substitution built
+unevaluated, e.g. ``Mul(Rational('25.1'), Pow(10, -1, evaluate=False), evaluate=False)``); an
+*operator* is a factor that acts on everything to its right (Σ, ∂/∂w of an expression).
+
+Example:
+    >>> import sympy as sp
+    >>> is_written(sp.Mul(sp.Rational(1, 2), sp.Pow(3, -1, evaluate=False), evaluate=False))
+    True
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from . import numbers
+
+_BIG = (sp.Sum, sp.Integral, sp.Product)
+
+
+def is_written(expr: sp.Basic) -> bool:
+    """True for a compound expression of rational numbers only, with integer powers: arithmetic
+    that was written out unevaluated (an evaluated one would be a single number)."""
+    if isinstance(expr, sp.UnevaluatedExpr):
+        return expr.args[0].is_Rational or is_written(expr.args[0])
+    if expr.is_Atom or not isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
+        return False
+    for node in sp.preorder_traversal(expr):
+        if node.is_Atom:
+            if not node.is_Rational:
+                return False
+        elif isinstance(node, sp.Pow):
+            if not node.exp.is_Integer:
+                return False
+        elif not isinstance(node, (sp.Add, sp.Mul, sp.UnevaluatedExpr)):
+            return False
+    return True
+
+
+def rational_of(expr: sp.Basic) -> sp.Rational | None:
+    """The number of a rational or of a rational shown as written (``UnevaluatedExpr(2.5)``)."""
+    if isinstance(expr, sp.UnevaluatedExpr):
+        expr = expr.args[0]
+    return expr if expr.is_Rational else None
+
+
+def is_operator(expr: sp.Basic) -> bool:
+    """A factor that acts on everything to its right (Σ, ∫, ∂/∂w of an expression)."""
+    if isinstance(expr, _BIG):
+        return True
+    return isinstance(expr, sp.Derivative) and not compact_derivative(expr)
+
+
+def compact_derivative(d: sp.Derivative) -> bool:
+    """∂L/∂w form: the derivative of a named function of plain symbols."""
+    e = d.expr
+    return isinstance(e, AppliedUndef) and all(a.is_Symbol for a in e.args)
+
+
+def uses_partial(d: sp.Derivative) -> bool:
+    """∂ when anything besides the differentiation variable is around, d otherwise."""
+    if isinstance(d.expr, AppliedUndef) and len(d.expr.args) > 1:
+        return True
+    return len(d.expr.free_symbols | set(d.variables)) > 1
+
+
+def positive_first(terms: list) -> list:
+    """Reorder the terms of a sum so that it starts with a positive term, if it has one."""
+    for k, t in enumerate(terms):
+        if not t.could_extract_minus_sign():
+            return [t] + terms[:k] + terms[k + 1:]
+    return terms
+
+
+def split_denominator(factors) -> tuple[list, list]:
+    """Numerator and denominator factors of a product (x/y, x·y⁻², (2/3)x)."""
+    num, den = [], []
+    for a in factors:
+        if isinstance(a, sp.Pow) and a.exp.is_Rational and a.exp.is_negative:
+            den.append(a.base if a.exp == -1 else sp.Pow(a.base, -a.exp))
+        elif a.is_Rational and not a.is_Integer:
+            if a.p != 1:
+                num.append(sp.Integer(a.p))
+            den.append(sp.Integer(a.q))
+        else:
+            num.append(a)
+    return num, den
+
+
+def written_parts(expr: sp.Mul) -> tuple[bool, list, list]:
+    """Sign, numerator and denominator factors of a written product, in the order written."""
+    args = list(expr.args)
+    negative = False
+    if args and args[0] is sp.S.NegativeOne:
+        negative, args = True, args[1:]
+    num, den = [], []
+    for a in args:
+        if isinstance(a, sp.Pow) and a.exp.is_Integer and a.exp.is_negative:
+            den.append(a.base if a.exp == -1 else sp.Pow(a.base, -a.exp, evaluate=False))
+        else:
+            num.append(a)
+    return negative, num, den
+
+
+def negate(term: sp.Basic, written: bool) -> sp.Basic:
+    """-term; for written arithmetic without evaluating it (-(-a·b) is a·b, not their product)."""
+    if not written:
+        return -term
+    if isinstance(term, sp.Mul):
+        head, *tail = term.args
+        if head is sp.S.NegativeOne:
+            return tail[0] if len(tail) == 1 else sp.Mul(*tail, evaluate=False)
+        if head.is_Number and head.is_negative:
+            return sp.Mul(-head, *tail, evaluate=False)
+    if isinstance(term, sp.UnevaluatedExpr):
+        return sp.UnevaluatedExpr(-term.args[0])
+    return -term
+
+
+class DeriveMixin:
+    """What both printers share: the written-arithmetic mode."""
+
+    _written = 0
+
+    def _print(self, expr, **kwargs):
+        if not self._written and isinstance(expr, sp.Basic) and is_written(expr):
+            self._written += 1
+            try:
+                return super()._print(expr, **kwargs)
+            finally:
+                self._written -= 1
+        return super()._print(expr, **kwargs)
+
+    def _written_number(self, r: sp.Rational) -> str | None:
+        return numbers.written(r) if self._written else None
+
+    def _print_UnevaluatedExpr(self, expr):
+        if not is_written(expr):
+            return self._print(expr.args[0])
+        self._written += 1
+        try:
+            return self._print(expr.args[0])
+        finally:
+            self._written -= 1

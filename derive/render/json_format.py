@@ -1,0 +1,118 @@
+"""The JSON format: the one machine-readable contract.
+
+::
+
+    {"command", "title",
+     "sections": [{"title", "intro", "outro", "table"?,
+                   "steps": [{"rule", "label", "explanation", "note", "latex", "before", "after",
+                              "verified", "check_method", "substeps": [...]}]}],
+     "result": {NAME: {"exact", "latex", "value"}},
+     "checks": [{"name", "passed", "detail"}],
+     "meta": {...}}
+
+``exact`` is ``sympy.sstr`` of the exact value, so ``sympy.sympify`` reads it back; ``value`` is a
+float, or null for a value that is not a real number. ``latex`` of a step is ``before = after``,
+or for an equation step the new equation. Output is ``json.dumps(indent=2, ensure_ascii=False)``.
+
+Example:
+    >>> import sympy as sp
+    >>> from derive.steps import Builder, Result
+    >>> d = Builder("demo", "Demo").section("s").build(results=[Result(sp.Symbol("w"), sp.Rational(5, 2))])
+    >>> import json; json.loads(render_json(d))["result"]
+    {'w': {'exact': '5/2', 'latex': '\\\\frac{5}{2}', 'value': 2.5}}
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import sympy as sp
+from sympy.core.relational import Relational
+
+from ..steps import Derivation, Section, Step, Table
+from .layout import rule_label
+from .printer import latex
+
+
+def _explanation(step: Step) -> str:
+    if not step.note:
+        return step.rule.sentence
+    note = step.note[0].upper() + step.note[1:]
+    return f"{step.rule.sentence} {note}" + ("" if note.endswith((".", "!", "?")) else ".")
+
+
+def step_latex(step: Step) -> str:
+    """``before = after``, or the new equation for an equation step."""
+    if isinstance(step.after, Relational):
+        return latex(step.after)
+    if isinstance(step.before, Relational):
+        return rf"{latex(step.before)} \iff {latex(step.after)}"
+    rel = r"\mathrel{:=}" if step.rule.code == "define" else "="
+    return f"{latex(step.before)} {rel} {latex(step.after)}"
+
+
+def step_json(step: Step) -> dict:
+    return {
+        "rule": step.rule.code,
+        "rule_label": rule_label(step.rule),
+        "label": step.label,
+        "explanation": _explanation(step),
+        "note": step.note,
+        "latex": step_latex(step),
+        "before": latex(step.before),
+        "after": latex(step.after),
+        "verified": step.verified,
+        "check_method": step.check.method if step.check is not None else None,
+        "premises": [p.label for p in step.premises if p.label],
+        "substeps": [step_json(s) for s in step.substeps],
+    }
+
+
+def _table_json(t: Table) -> dict:
+    return {
+        "columns": [latex(c) for c in t.columns],
+        "rows": [[sp.sstr(v) for v in row] for row in t.rows],
+        "totals": [sp.sstr(v) if v is not None else None for v in t.totals] if t.totals is not None else None,
+    }
+
+
+def _section_json(sec: Section) -> dict:
+    out = {"title": sec.title, "intro": sec.intro, "outro": sec.outro,
+           "steps": [step_json(s) for s in sec.steps]}
+    if sec.table is not None:
+        out["table"] = _table_json(sec.table)
+    return out
+
+
+def _value(v: float | None) -> float | None:
+    return v if v is not None and math.isfinite(v) else None
+
+
+def _plain(obj):
+    """Metadata as JSON values (sympy objects and other unknowns as strings)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if obj is None or isinstance(obj, (bool, int, str)):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    return sp.sstr(obj) if isinstance(obj, sp.Basic) else str(obj)
+
+
+def to_dict(derivation: Derivation) -> dict:
+    """The derivation as plain JSON values (see the module docstring for the contract)."""
+    return {
+        "command": derivation.command,
+        "title": derivation.title,
+        "sections": [_section_json(s) for s in derivation.sections],
+        "result": {str(r.name): {"exact": sp.sstr(r.exact), "latex": latex(r.exact), "value": _value(r.value)}
+                   for r in derivation.results},
+        "checks": [{"name": c.name, "passed": bool(c.passed), "detail": c.detail} for c in derivation.checks],
+        "meta": _plain(dict(derivation.meta)),
+    }
+
+
+def render_json(derivation: Derivation) -> str:
+    return json.dumps(to_dict(derivation), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
