@@ -163,6 +163,10 @@ class Builder:
         self._sections[-1]["steps"].append(step)
         return step
 
+    def last(self, back: int = 0) -> Step:
+        """The step added ``back`` steps before the latest one (0 is the latest)."""
+        return self._sections[-1]["steps"][-1 - back]
+
     def verify(self, step: Step) -> Step:
         from .verify import verify_step
 

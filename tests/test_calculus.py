@@ -26,8 +26,8 @@ def test_seed_004_chain_rule_exercise():
     d = differentiation(parse("(x + y + z)^2"), parse_names("y"))
     assert sp.expand(d.results[0].exact - 2 * (x + y + z)) == 0
     chain = [s for s in d.steps() if s.rule.code == "chain"][0]
-    assert [s.rule.code for s in chain.substeps] == ["power", "sum"]
-    assert [s.rule.code for s in chain.substeps[1].substeps] == ["constant", "variable", "constant"]
+    assert [s.rule.code for s in chain.substeps] == ["define", "power", "sum"]  # u := inner, outer, inner
+    assert [s.rule.code for s in chain.substeps[2].substeps] == ["constant", "variable", "constant"]
 
 
 def test_seed_003_gradient_at_a_point():

@@ -23,10 +23,10 @@ def shape(step):
     (x**3, x, "power"),
     (3 * x**2, x, ("constant-factor", ["power"])),
     (x**2 + x, x, ("sum", ["variable", "power"])),
-    ((x + y + z) ** 2, y, ("chain", ["power", ("sum", ["constant", "variable", "constant"])])),
+    ((x + y + z) ** 2, y, ("chain", ["define", "power", ("sum", ["constant", "variable", "constant"])])),
     (sp.exp(x), x, "exp"),
     (sp.log(x), x, "log"),
-    (sp.sin(x**2), x, ("chain", ["sin", "power"])),
+    (sp.sin(x**2), x, ("chain", ["define", "sin", "power"])),
     (x * sp.sin(x), x, ("product", ["variable", "sin"])),
     (sp.sin(x) / x**2, x, ("quotient", ["sin", "power"])),
     (x**x, x, "sympy-diff"),
@@ -44,7 +44,8 @@ def test_seed_004_partial_derivatives():
 def test_seed_004_chain_rule_exercise():
     step = differentiate((x + y + z) ** 2, y)
     assert sp.expand(step.after - 2 * (x + y + z)) == 0
-    outer, inner = step.substeps
+    name, outer, inner = step.substeps
+    assert name.after == x + y + z  # u := x + y + z, named for the outer derivative
     assert outer.rule.code == "power" and inner.rule.code == "sum"
     assert [s.after for s in inner.substeps] == [0, 1, 0]  # dx/dy = 0, dy/dy = 1, dz/dy = 0
 

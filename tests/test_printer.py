@@ -32,7 +32,7 @@ CASES = [
     # means and data entries
     (Mean(x), r"\bar{x}", "x\u0304"),
     (Mean(y), r"\bar{y}", "y\u0304"),
-    (Mean(x * y), r"\overline{x y}", "x̅ ̅y̅"),
+    (Mean(x * y), r"\overline{x y}", "x̅y̅"),
     (Mean(x**2), r"\overline{x^{2}}", "x̅²̅"),
     (Mean(x) ** 2, r"\bar{x}^{2}", "x̄²"),
     (Mean(parameter("beta_1")), r"\bar{\beta}_{1}", "β̄₁"),
@@ -103,7 +103,7 @@ CASES = [
     (sp.sqrt(w + 1), r"\sqrt{w + 1}", "√(w + 1)"),
     (Mean(y) - w * Mean(x), r"\bar{y} - w \bar{x}", "ȳ − w x̄"),
     ((Mean(x * y) - Mean(x) * Mean(y)) / (Mean(x**2) - Mean(x) ** 2),
-     r"\frac{\overline{x y} - \bar{x} \bar{y}}{\overline{x^{2}} - \bar{x}^{2}}", "(x̅ ̅y̅ − x̄ ȳ)/(x̅²̅ − x̄²)"),
+     r"\frac{\overline{x y} - \bar{x} \bar{y}}{\overline{x^{2}} - \bar{x}^{2}}", "(x̅y̅ − x̄ ȳ)/(x̅²̅ − x̄²)"),
     # equations and matrices
     (sp.Eq(w, b + 1), "w = b + 1", "w = b + 1"),
     (sp.Eq(sp.Derivative(L, w), 0), r"\frac{\partial L}{\partial w} = 0", "∂L/∂w = 0"),

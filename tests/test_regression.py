@@ -64,7 +64,7 @@ def test_derivation_shape():
     rules = [s.rule.code for s in partial]
     assert rules[:4] == ["substitute-definition", "constant-factor", "sum-termwise", "chain"]
     chain = partial[3]
-    assert [s.rule.code for s in chain.substeps] == ["power", "sum"]  # outer and inner derivative
+    assert [s.rule.code for s in chain.substeps] == ["define", "power", "sum"]  # u := inner, outer, inner
     assert "similarly" in [s.rule.code for s in d.sections[2].steps[3].substeps]  # d(u²)/du again
     for prev, nxt in zip(partial, partial[1:]):
         assert prev.after == nxt.before  # one chain of rewrites

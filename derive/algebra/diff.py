@@ -89,7 +89,7 @@ class Differentiator:
         if exp.has(var):
             if base.has(var):
                 return Step(Rule.SYMPY_DIFF, before, sp.diff(expr, var))
-            outer = Step(Rule.EXP, _d(base**U, U), base**U * sp.log(base), note=f"with u = {sp.sstr(exp)}")
+            outer = Step(Rule.EXP, _d(base**U, U), base**U * sp.log(base))
             return self._chain(expr, var, before, outer, exp)
         if base == var:
             return Step(Rule.POWER, before, exp * var ** (exp - 1))
@@ -112,8 +112,8 @@ class Differentiator:
             self.memo[key] = outer.after
         inner = self(inner_expr, var)
         after = outer.after.xreplace({U: inner_expr}) * inner.after
-        return Step(Rule.CHAIN, before, after, note=f"outer function of u = {sp.sstr(inner_expr)}",
-                    substeps=(outer, inner))
+        name = Step(Rule.DEFINE, U, inner_expr, note="the inner expression")
+        return Step(Rule.CHAIN, before, after, substeps=(name, outer, inner))
 
 
 def _split_quotient(expr: sp.Mul):
@@ -132,7 +132,7 @@ def _ordered_terms(expr: sp.Add):
 
 
 def _constant_note(expr, var) -> str:
-    return "" if expr.is_number else f"{sp.sstr(expr)} does not depend on {var}: it is a constant"
+    return "" if expr.is_number else "held constant"
 
 
 def differentiate(expr: sp.Basic, var: sp.Symbol, d: Differentiator | None = None) -> Step:

@@ -95,7 +95,8 @@ class _Regression:
         B.section("Model and loss",
                   f"We fit a straight line to n data points by minimising the {self.loss_text}. "
                   f"The slope is {w} and the intercept is {b}.")
-        B.define(self.yhat[I], w * x[I] + b, "the model's prediction for example i")
+        self.model = w * x[I] + b
+        B.define(self.yhat[I], self.model, "the model's prediction for example i")
         B.define(self.e[I], self.yhat[I] - y[I], "the residual: prediction minus target")
         B.define(self.L, self.c * Sigma(self.e[I] ** 2), f"the loss: {self.loss_text}")
         self.loss_expr = self.c * Sigma((w * x[I] + b - y[I]) ** 2)
@@ -198,8 +199,8 @@ class _Regression:
         det = B.add(sums.to_means(det, [self.x[I]])).after
         k = sp.cancel(det / self.cxx.after)
         self.hessian_det = B.add(Step(Rule.CENTRED, det, k * self.cxx.before, premises=(self.cxx,))).after
-        B.outro(f"The diagonal entry for {b} is positive and the determinant is positive unless every x_i equals "
-                f"the mean, so the Hessian is positive definite: the stationary point is the unique minimum.")
+        B.outro(f"The diagonal entry for {b} is positive and the determinant is positive unless all the inputs are "
+                f"equal, so the Hessian is positive definite: the stationary point is the unique minimum.")
 
 
 def _leading_constant(expr: sp.Basic) -> sp.Basic:
@@ -224,7 +225,7 @@ def _tidy_sum(expr: sp.Basic) -> sp.Basic:
 
 def _interpretation(is_slope: bool, x: str, var: str) -> str:
     if is_slope:
-        return (f"Interpretation: each residual is weighted by its input {x}_i. If the line overshoots where "
-                f"{x}_i is large, the sum is positive and {var} should decrease.")
+        return (f"Interpretation: each residual is weighted by its input. If the line overshoots where "
+                f"the input is large, the sum is positive and {var} should decrease.")
     return (f"Interpretation: this is proportional to the mean residual. If the predictions are too high on "
             f"average, it is positive and {var} should decrease, shifting every prediction down.")

@@ -47,7 +47,7 @@ def worked_example(prob, cov_w: Step, b_eq: Step) -> dict:
     n = len(xs)
     ds = prob.dataset
     B.section(f"Worked example: {ds.name}",
-              f"{ds.description} There are n = {n} rows. All arithmetic below is exact; "
+              f"{ds.description.rstrip('.')}. There are n = {n} rows. All arithmetic below is exact; "
               f"decimals are shown where they terminate.")
     xbar, ybar = sum(xs) / sp.Integer(n), sum(ys) / sp.Integer(n)
     for col, total, mean in ((x, sum(xs), xbar), (y, sum(ys), ybar)):
@@ -67,7 +67,10 @@ def worked_example(prob, cov_w: Step, b_eq: Step) -> dict:
     shown_b = _evaluate(prob, b_eq.after, sp.Eq(b, shown(ybar) - shown(w_exact) * shown(xbar), evaluate=False))
     b_exact = _compute(prob, shown_b).rhs
     assert w_exact == w_value
-    B.outro(f"The fitted line is {y}_hat = {sp.sstr(w_exact)} * {x} + {sp.sstr(b_exact)} (exactly).")
+    line = sp.Eq(prob.yhat[I], prob.model, evaluate=False)
+    B.add(Step(Rule.EQ_SUBSTITUTE, line, sp.Eq(prob.yhat[I], prob.model.xreplace({w: w_exact, b: b_exact}),
+                                              evaluate=False),
+               premises=(B.last(2), B.last(0)), note="the fitted line"))
     return {w: w_exact, b: b_exact}
 
 
@@ -77,11 +80,11 @@ def cross_checks(prob, values: dict) -> list[CrossCheck]:
               "The first-order conditions are checked at the solution with exact arithmetic, and the solution "
               "is compared with an independent floating-point least-squares solver.")
     B.data = {**B.data, w: values[w], b: values[b]}
-    at = f"at {w} = {sp.sstr(values[w])}, {b} = {sp.sstr(values[b])}"
+    at = {w: values[w], b: values[b]}
     for g in prob.gradient:
-        _evaluate(prob, g, sp.S.Zero, note=at)
+        _evaluate(prob, g.xreplace(at), sp.S.Zero, note="the partial derivative at the solution")
     checks = [CrossCheck("gradient at the optimum", True,
-                         f"both partial derivatives are exactly 0 {at} (steps above)")]
+                         "both partial derivatives are exactly 0 at the solution (steps above)")]
     checks.append(_numpy_check(prob, values))
     det = prob.hessian_det
     det_value = _evaluate(prob, det, shown(_on_data(prob, det)), note="the determinant of the Hessian on the data")

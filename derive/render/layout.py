@@ -115,13 +115,19 @@ class DocLayout:
     checks: list  # the CrossCheck objects themselves (prose only)
 
 
+TABLE_DIGITS = 15
+
+
 def number_text(value: sp.Basic, style: Style, digits: int) -> str:
     """A number in a table cell: its decimal, marked ≈ when rounded."""
     if value is None:
         return ""
     if value.is_Rational:
-        text = style.number(numbers.decimal(value, digits))
-        return text if numbers.is_exact(value, digits) else f"{style.approx} {text}"
+        # NOTE: a table shows data and exact intermediate values: a terminating decimal is shown in
+        # full (up to TABLE_DIGITS significant digits) even when --digits is smaller.
+        shown = max(digits, TABLE_DIGITS) if numbers.is_exact(value, TABLE_DIGITS) else digits
+        text = style.number(numbers.decimal(value, shown))
+        return text if numbers.is_exact(value, shown) else f"{style.approx} {text}"
     if value.is_number and value.is_real:
         return f"{style.approx} {style.number(numbers.decimal(sp.Rational(sp.N(value, digits + 5)), digits))}"
     return style.math(value)

@@ -68,7 +68,7 @@ def bar(text: str, single: bool) -> str:
     letters = _letters(text)
     if single and letters and all(c in _SCRIPT_CHARS for c in letters[1:]):
         return letters[0] + MACRON + "".join(letters[1:])
-    return "".join(c + OVERLINE for c in letters)
+    return "".join(c + OVERLINE for c in letters if not c.isspace())
 
 
 def _simple(e: sp.Basic) -> bool:
