@@ -14,7 +14,9 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout too
 DERIVE = [sys.executable, "-m", "derive", "linear-regression", "--dataset", "salary"]
 BASELINE = [sys.executable, "-c", "import sympy"]
 

@@ -37,7 +37,7 @@ import sympy as sp
 
 from .errors import VerificationError
 from .evaluate import Unsupported, evaluate
-from .notation import I, N, expand_means
+from .notation import I, N, Mean, expand_means
 from .rules import CheckKind
 from .steps import Check, Step
 
@@ -70,23 +70,22 @@ class _Instance:
     def apply(self, expr: sp.Basic) -> sp.Basic:
         """The value of ``expr`` at this instance (exact; a sympy number)."""
         try:
-            return self._fast(expr)
+            (value,) = self.values_of((expr,), _Scan(expr))
+            return sp.Rational(value.numerator, value.denominator)
         except Unsupported:
             return self._slow(expr)
 
-    def _fast(self, expr: sp.Basic) -> sp.Basic:
-        bases = expr.atoms(sp.IndexedBase)
-        labels = {b.label for b in bases}
+    def values_of(self, exprs, scan: "_Scan"):
+        """Exact values (fractions) of ``exprs`` with one environment; raises Unsupported."""
         env: dict = {N: self.n}
-        for b in sorted(bases, key=str):
+        for b in sorted(scan.bases, key=str):
             env[b] = [self.entry(b, k) for k in range(1, self.n + 1)]
-        for s in sorted(expr.atoms(sp.Symbol) - labels - {N}, key=str):
+        for s in sorted(scan.symbols, key=str):
             env[s] = sp.Integer(self.rng.randint(1, self.n)) if s == I else self.symbol(s)
-        value = evaluate(expr, env)
-        return sp.Rational(value.numerator, value.denominator)
+        return [evaluate(e, env) for e in exprs]
 
     def _slow(self, expr: sp.Basic) -> sp.Basic:
-        expr = expr.xreplace({N: sp.Integer(self.n)})
+        expr = expand_means(expr).xreplace({N: sp.Integer(self.n)})
         expr = expr.replace(lambda e: isinstance(e, sp.Sum), self._expand_sum)
         if expr.has(I):  # a free index (a term of a sum): any row will do
             expr = expr.xreplace({I: sp.Integer(self.rng.randint(1, self.n))})
@@ -110,9 +109,27 @@ class _Instance:
         return term
 
 
+class _Scan:
+    """One pass over expressions: their data columns, free symbols, and whether a Σ over a symbolic
+    n (or a mean, which is one) occurs, in which case n and the data must be instantiated."""
+
+    def __init__(self, *exprs: sp.Basic):
+        self.bases, self.symbols, self.needs = set(), set(), False
+        for expr in exprs:
+            for node in sp.preorder_traversal(expr):
+                if isinstance(node, sp.IndexedBase):
+                    self.bases.add(node)
+                elif isinstance(node, sp.Symbol):
+                    self.symbols.add(node)
+                elif isinstance(node, Mean):
+                    self.needs = True
+                elif isinstance(node, sp.Sum) and not self.needs:
+                    self.needs = any(not (lo.is_Integer and hi.is_Integer) for _, lo, hi in node.limits)
+        self.symbols -= {b.label for b in self.bases} | {N}
+
+
 def _needs_instances(expr: sp.Basic) -> bool:
-    """True when a Σ has a symbolic limit: then n and the data must be instantiated."""
-    return any(not (lo.is_Integer and hi.is_Integer) for s in expr.atoms(sp.Sum) for _, lo, hi in s.limits)
+    return _Scan(expr).needs
 
 
 def _eval_derivatives(e: sp.Basic) -> sp.Basic:
@@ -155,27 +172,26 @@ class _Equal:
         self.method = "symbolic"
 
     def expand_defs(self, e: sp.Basic) -> sp.Basic:
+        """Replace defined names by their definitions (means are evaluated by definition later)."""
+        if not self.defs:
+            return e
         for _ in range(8):
-            new = expand_means(e.xreplace(self.defs)) if self.defs else expand_means(e)
+            new = e.xreplace(self.defs)
             if new == e:
                 return e
             e = new
         raise ValueError("definitions do not terminate")
 
-    def instances(self):
-        if self.data is not None:
-            yield _Instance(self.rng, self.data)
-            return
-        for _ in range(TRIALS):
-            yield _Instance(self.rng)
-
     def equal(self, a: sp.Basic, b: sp.Basic) -> bool:
         a, b = self.expand_defs(sp.sympify(a)), self.expand_defs(sp.sympify(b))
         # sympy's own diff (an independent algorithm from the named rules) evaluates derivatives
         a, b = _eval_derivatives(a), _eval_derivatives(b)
-        if self.data is not None or _needs_instances(a) or _needs_instances(b):
+        if a == b:  # structurally identical after sympy's own evaluation
+            return True
+        scan = _Scan(a, b)
+        if self.data is not None or scan.needs:
             self.method = "data" if self.data is not None else "random-instances"
-            return self._by_instances(a - b)
+            return self._sides_by_instances(a, b, scan)
         d = (a - b).doit()
         if sp.expand(d) == 0:
             return True
@@ -186,10 +202,28 @@ class _Equal:
         self.method = "numeric"
         return self._by_instances(d)
 
+    def _sides_by_instances(self, a: sp.Basic, b: sp.Basic, scan: _Scan) -> bool:
+        """Compare both sides exactly at random instances, evaluating each side on its own."""
+        done = 0
+        for _ in range(TRIALS * 6):
+            inst = _Instance(self.rng, self.data)
+            try:
+                va, vb = inst.values_of((a, b), scan)
+            except ZeroDivisionError:
+                continue
+            except Unsupported:
+                return self._by_instances(a - b)
+            if va != vb:
+                return False
+            done += 1
+            if self.data is not None or done == TRIALS:
+                return True
+        raise ValueError(f"could not evaluate {a - b} at any random point")
+
     def _by_instances(self, d: sp.Basic) -> bool:
         done = 0
         for attempt in range(TRIALS * 6):
-            inst = _Instance(self.rng, self.data) if self.data is not None else _Instance(self.rng)
+            inst = _Instance(self.rng, self.data)
             try:
                 value = inst.apply(d)
             except ZeroDivisionError:

@@ -18,6 +18,7 @@ from sympy.core.parameters import distribute
 
 from ..algebra import equations as eqs
 from ..algebra.diff import Differentiator, derivative_chain
+from ..algebra.elimination import _simplest, eliminate
 from ..budget import SOLVE_SECONDS, time_budget
 from ..errors import ExpressionError
 from ..rules import Rule
@@ -134,47 +135,10 @@ class _Calculus:
         return self._sympy_solve(conds)
 
     def _eliminate(self, conds: list[Step]):
-        B = self.B
-        B.section("Solving by substitution", "The equations are linear: solve one for a variable, substitute into the others.")
-        remaining = list(conds)
-        solved: list[tuple[sp.Symbol, Step]] = []
-        for v in self.vars:
-            pick = next((s for s in remaining if s.after.lhs.has(v)), None)
-            if pick is None:
-                continue
-            remaining.remove(pick)
-            iso = B.add(eqs.isolate(pick.after, v), label=True)
-            solved.append((v, iso))
-            updated = []
-            for other in remaining:
-                if not other.after.lhs.has(v):
-                    updated.append(other)
-                    continue
-                step = B.add(eqs.substitute(other.after, iso))
-                for tidy in (eqs.move_to_left, eqs.expand):
-                    nxt = tidy(step.after)
-                    step = B.add(nxt) if nxt is not None else step
-                lhs = step.after.lhs
-                if lhs == 0:
-                    B.outro("This equation now holds for every value: it adds no condition.")
-                    continue
-                if not lhs.has(*self.vars):
-                    B.outro(f"This equation reads {sp.sstr(lhs)} = 0, which is false: there is no critical point.")
-                    return [], None
-                updated.append(step)
-            remaining = updated
-        free = [v for v in self.vars if v not in {s[0] for s in solved}]
-        final: dict[sp.Symbol, Step] = {}
-        for v, iso in reversed(solved):  # back-substitute the values found last
-            step = iso
-            for w, _ in solved:
-                if w in final and step.after.rhs.has(w):
-                    step = B.add(eqs.substitute(step.after, final[w]))
-            value = _simplest(step.after.rhs)
-            if value != step.after.rhs:
-                step = B.add(Step(Rule.ARITHMETIC, step.after, sp.Eq(v, value, evaluate=False)))
-            final[v] = step
-        return [{v: final[v].after.rhs for v in self.vars if v in final}], free
+        self.B.section("Solving by substitution",
+                       "The equations are linear: solve one for a variable, substitute into the others.")
+        values, free = eliminate(self.B, conds, self.vars)
+        return ([] if values is None else [values]), free
 
     def _sympy_solve(self, conds: list[Step]):
         B = self.B
@@ -230,11 +194,6 @@ def _is_linear(expr: sp.Basic, variables) -> bool:
         return sp.Poly(expr, *variables).total_degree() <= 1
     except sp.PolynomialError:
         return False
-
-
-def _simplest(expr: sp.Basic) -> sp.Basic:
-    candidates = [expr, sp.expand(expr), sp.simplify(expr)]
-    return min(candidates, key=lambda e: (sp.count_ops(e), len(sp.sstr(e))))
 
 
 def _at(expr: sp.Basic, point: dict) -> sp.Basic:
