@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 
 from .errors import DeriveError, OptionError
-from .notation import IDENTIFIER, RESERVED
 
-__all__ = ["main", "build_parser", "parse_params", "output_format", "FORMATS", "LOSSES"]
+__all__ = ["main", "build_parser", "parse_params", "parse_direction", "output_format", "FORMATS", "LOSSES"]
 
 # NOTE: the CLI's own contract; tests check these agree with derive.render and the problem.
 FORMATS = ("terminal", "markdown", "latex", "json")
@@ -61,6 +60,8 @@ examples:
   derive linear-regression                          # the salary dataset, in the terminal
   derive linear-regression --dataset baby --params s,b
   derive linear-regression --data points.csv --x age --y height -o fit.md
+  derive diff "(x + y + z)^2" --wrt y               # each rule named, step by step
+  derive minimize "3*a^2 + b^2 - a*b + a"           # critical points, classified
   derive gallery --out output/
   derive datasets
 """
@@ -77,6 +78,40 @@ The output format follows the -o file's extension (.md markdown, .tex latex, .js
 --no-color or when the NO_COLOR environment variable is set. CSV files are read exactly:
 "0.1" is the rational 1/10. A file with two columns needs no --x/--y.
 """
+
+_EXPR_NOTE = """\
+EXPR is read by derive's own parser, never by Python: numbers (0.1 is exactly 1/10), names
+(beta_1 prints as β₁), + - * / and ** or ^, parentheses, and the functions exp, log, ln, sqrt,
+sin, cos, tan, abs, sinh, cosh, tanh, asin, acos, atan; pi and E are constants. Quote EXPR in the
+shell. The output format follows the -o file's extension unless --format is given.
+"""
+
+_DIFF_EPILOG = """\
+examples:
+  derive diff "3*a^2 + b^2 - a*b + a" --wrt a,b     # the gradient
+  derive diff "(x + y + z)^2" --wrt y               # the chain rule, every rule named
+  derive diff "x^2 - 4*x + 5" --at x=0
+  derive diff "3*a^2 + b^2 - a*b + a" --at a=1,b=2 --direction 1,1
+  derive diff "exp(-x^2)*sin(x)" --order 2          # the Hessian (here the second derivative)
+
+Without --wrt, f is differentiated with respect to each of its variables, in alphabetical order.
+A --wrt variable that does not occur in EXPR is allowed: its derivative is 0. --at evaluates the
+derivatives exactly at a point and gives the steepest-descent direction there; --direction adds
+the directional derivative along that vector (normalised first).
+
+""" + _EXPR_NOTE
+
+_MINIMIZE_EPILOG = """\
+examples:
+  derive minimize "3*a^2 + b^2 - a*b + a"
+  derive minimize "x^3 - 3*x + y^2" --format markdown -o crit.md
+  derive minimize "x^2 + x*y + y^2 - 3*y" --vars x,y
+
+Sets the gradient to zero, solves the system (by substitution when it is linear, by sympy's
+solver otherwise, and says which), and classifies every real critical point with the Hessian:
+minimum, maximum, saddle or inconclusive. Without --vars, every variable of EXPR is used.
+
+""" + _EXPR_NOTE
 
 _GALLERY_EPILOG = """\
 examples:
@@ -118,12 +153,38 @@ def build_parser() -> argparse.ArgumentParser:
     lr.add_argument("--loss", choices=LOSSES, default="mse", help="the loss to minimise (default: %(default)s)")
     lr.add_argument("--params", metavar="SLOPE,INTERCEPT", default=DEFAULT_PARAMS,
                     help="names of the slope and the intercept, e.g. w,b or beta_1,beta_0 (default: %(default)s)")
-    lr.add_argument("--format", choices=FORMATS, help="output format (default: terminal, or from the -o extension)")
-    lr.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    lr.add_argument("--digits", type=_digits, default=DEFAULT_DIGITS, metavar="N",
-                    help=f"significant digits for decimal approximations, 1..{MAX_DIGITS} (default: %(default)s)")
-    lr.add_argument("--no-color", action="store_true", help="never use colour")
+    _output_options(lr)
     lr.set_defaults(func=_linear_regression)
+
+    diff = sub.add_parser(
+        "diff",
+        help="differentiate an expression: partial derivatives, gradient, Hessian",
+        description="Differentiate EXPR step by step, naming every rule; every step is verified.",
+        epilog=_DIFF_EPILOG,
+        formatter_class=fmt,
+    )
+    diff.add_argument("expr", metavar="EXPR", help='the function, e.g. "3*a^2 + b^2 - a*b + a"')
+    diff.add_argument("--wrt", metavar="VARS", help="variables to differentiate with respect to, comma-separated "
+                                                    "(default: every variable of EXPR)")
+    diff.add_argument("--order", type=int, choices=(1, 2), default=1,
+                      help="1: derivatives and gradient; 2: also the Hessian (default: %(default)s)")
+    diff.add_argument("--at", metavar="POINT", help="evaluate at a point, e.g. a=1,b=2 (values are exact)")
+    diff.add_argument("--direction", metavar="VECTOR",
+                      help="with --at: the directional derivative along VECTOR, e.g. 1,1 (one number per variable)")
+    _output_options(diff)
+    diff.set_defaults(func=_diff)
+
+    mini = sub.add_parser(
+        "minimize",
+        help="find and classify the critical points of an expression",
+        description="Find every real critical point of EXPR step by step, and classify it.",
+        epilog=_MINIMIZE_EPILOG,
+        formatter_class=fmt,
+    )
+    mini.add_argument("expr", metavar="EXPR", help='the function, e.g. "3*a^2 + b^2 - a*b + a"')
+    mini.add_argument("--vars", metavar="VARS", help="the variables, comma-separated (default: every variable of EXPR)")
+    _output_options(mini)
+    mini.set_defaults(func=_minimize)
 
     gal = sub.add_parser(
         "gallery",
@@ -146,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _output_options(p: argparse.ArgumentParser) -> None:
+    """--format, -o, --digits and --no-color: the same for every command that renders a derivation."""
+    p.add_argument("--format", choices=FORMATS, help="output format (default: terminal, or from the -o extension)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument("--digits", type=_digits, default=DEFAULT_DIGITS, metavar="N",
+                   help=f"significant digits for decimal approximations, 1..{MAX_DIGITS} (default: %(default)s)")
+    p.add_argument("--no-color", action="store_true", help="never use colour")
+
+
 # -- option checks ---------------------------------------------------------------------------------
 def parse_params(text: str) -> tuple[str, str]:
     """``"w,b"`` -> ``("w", "b")``: two distinct, valid, unreserved names, slope first.
@@ -153,22 +223,42 @@ def parse_params(text: str) -> tuple[str, str]:
     >>> parse_params(" beta_1 , beta_0 ")
     ('beta_1', 'beta_0')
     """
-    names = [p.strip() for p in text.split(",")]
-    if len(names) != 2:
-        raise OptionError(f"--params {text!r}: give two names separated by a comma, slope first, e.g. --params w,b")
-    for name in names:
-        if not IDENTIFIER.match(name):
-            raise OptionError(
-                f"--params {text!r}: {name!r} is not a valid name; use a letter followed by letters or digits "
-                "and an optional _subscript, e.g. w, b1 or beta_0"
-            )
-        if name in RESERVED:
-            raise OptionError(
-                f"--params {text!r}: {name!r} is reserved ({', '.join(sorted(RESERVED))}); choose another name"
-            )
-    if names[0] == names[1]:
-        raise OptionError(f"--params {text!r}: the slope and the intercept need different names")
-    return names[0], names[1]
+    # NOTE: only splitting happens here; the rules for the names live in one place, the problem.
+    from .problems.regression import check_params
+
+    return check_params(tuple(p.strip() for p in text.split(",")))
+
+
+def parse_direction(text: str) -> list:
+    """``"1,-1/2"`` -> ``[1, -1/2]``: exact real numbers, each read by the safe parser.
+
+    >>> parse_direction("1, 0.5")
+    [1, 1/2]
+    """
+    from .parse import parse
+
+    out = []
+    for k, part in enumerate(text.split(","), 1):
+        if not part.strip():
+            raise OptionError(f"--direction '{text}': component {k} is empty; give numbers such as 1,1")
+        value = parse(part, f"--direction component {k}")
+        if not (value.is_number and value.is_real):
+            raise OptionError(f"--direction '{text}': component {k} ('{part.strip()}') is not a real number; "
+                              "give numbers such as 1,1")
+        out.append(value)
+    return out
+
+
+def _check_point(text: str, point: dict, allowed) -> None:
+    """--at values must be real numbers, each name given once and a variable of f."""
+    if len(point) != len(text.split(",")):
+        raise OptionError(f"--at '{text}': a variable is given more than once")
+    for name, value in point.items():
+        if name not in allowed:
+            known = ", ".join(sorted(map(str, allowed)))
+            raise OptionError(f"--at '{text}': {name} is not a variable of the function (its variables: {known})")
+        if not (value.is_number and value.is_real):
+            raise OptionError(f"--at '{text}': the value for {name} is not a real number; give numbers such as a=1,b=2")
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
@@ -222,9 +312,7 @@ def _emit(text: str, output: str | None) -> None:
 def _linear_regression(args) -> int:
     from .data import load_dataset, read_csv
 
-    fmt = output_format(args.format, args.output)
-    if args.output not in (None, "-"):
-        _check_output(args.output)
+    fmt = _start(args)
     slope, intercept = parse_params(args.params)
     if args.data is not None:
         dataset = read_csv(args.data, x=args.x, y=args.y)
@@ -242,12 +330,58 @@ def _linear_regression(args) -> int:
 
     # NOTE: lazy imports keep 'derive --help' and 'derive datasets' working on their own.
     from .problems.regression import linear_regression
-    from .render import render
 
     derivation = linear_regression(dataset, loss=args.loss, params=(slope, intercept), digits=args.digits)
+    return _finish(derivation, fmt, args)
+
+
+def _start(args) -> str:
+    """The output format, after checking that -o can be written (before any slow work)."""
+    fmt = output_format(args.format, args.output)
+    if args.output not in (None, "-"):
+        _check_output(args.output)
+    return fmt
+
+
+def _finish(derivation, fmt: str, args) -> int:
+    from .render import render
+
     text = render(derivation, fmt, digits=args.digits, color=_use_color(args))
     _emit(text, args.output)
     return 0
+
+
+def _diff(args) -> int:
+    fmt = _start(args)
+    if args.direction is not None and args.at is None:
+        raise OptionError("--direction needs a point: give --at too, e.g. --at a=1,b=2 --direction 1,1")
+    from .parse import parse, parse_names, parse_point
+
+    expr = parse(args.expr)
+    wrt = parse_names(args.wrt, "--wrt") if args.wrt is not None else None
+    at = direction = None
+    if args.at is not None:
+        at = parse_point(args.at, "--at")
+        _check_point(args.at, at, expr.free_symbols | set(wrt or ()))
+    if args.direction is not None:
+        direction = parse_direction(args.direction)
+
+    from .problems.calculus import differentiation
+
+    derivation = differentiation(expr, wrt, order=args.order, at=at, direction=direction)
+    return _finish(derivation, fmt, args)
+
+
+def _minimize(args) -> int:
+    fmt = _start(args)
+    from .parse import parse, parse_names
+
+    expr = parse(args.expr)
+    variables = parse_names(args.vars, "--vars") if args.vars is not None else None
+
+    from .problems.calculus import minimization
+
+    return _finish(minimization(expr, variables), fmt, args)
 
 
 def _gallery(args) -> int:
@@ -275,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, --version and usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if args.command is None:
-        sys.stderr.write("derive: error: choose a command: linear-regression, gallery or datasets; "
+        sys.stderr.write("derive: error: choose a command: linear-regression, diff, minimize, gallery or datasets; "
                          "try 'derive --help'\n")
         return 2
     try:

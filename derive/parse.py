@@ -213,6 +213,9 @@ class _Parser:
 
 def _describe_char(text: str, pos: int) -> str:
     ch = text[pos]
+    word = re.match(r"[A-Za-z0-9_]+", text[pos:])
+    if ch == "_" and word:
+        return f"'{word.group(0)}' is not allowed (names start with a letter)"
     if ch in "\"'":
         return "strings are not allowed"
     if ch == ".":

@@ -60,7 +60,10 @@ def test_classification(text, classes):
 
 def test_infinitely_many_and_none():
     assert minimization(parse("(x - y)^2")).meta["infinitely_many"] is True
-    assert minimization(parse("x + y")).meta["critical_points"] == []
+    for text in ("x + y", "x + y^2"):  # a gradient component is a non-zero constant: 1 = 0 is false
+        d = minimization(parse(text))
+        assert d.meta["critical_points"] == [] and d.meta["infinitely_many"] is False
+        assert d.sections[-1].intro == "There is no real critical point."
     assert minimization(parse("exp(x)")).meta["critical_points"] == []
 
 

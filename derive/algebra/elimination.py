@@ -32,7 +32,15 @@ def eliminate(B, system: list[Step], variables) -> tuple[dict | None, list]:
     free ones, if any), ``free`` lists unknowns no equation determines; ``values`` is None when the
     system is inconsistent. The builder ``B`` receives every step; the caller opens the section.
     """
-    remaining = list(system)
+    remaining = []
+    for s in system:  # an equation with no unknown left is either always true or never
+        f = sp.expand(s.after.lhs - s.after.rhs)
+        if f.has(*variables):
+            remaining.append(s)
+        elif f != 0:
+            B.outro(f"Equation ({s.label}) reads {sp.sstr(f)} = 0, which is false: there is no solution."
+                    if s.label else f"An equation reads {sp.sstr(f)} = 0, which is false: there is no solution.")
+            return None, []
     solved: list[tuple[sp.Symbol, Step]] = []
     for v in variables:
         pick = next((s for s in remaining if s.after.has(v)), None)

@@ -102,7 +102,8 @@ class _Calculus:
         if direction is not None:
             d = sp.Matrix(direction)
             if len(d) != len(self.vars):
-                raise ExpressionError(f"--direction: expected {len(self.vars)} components, got {len(d)}")
+                raise ExpressionError(f"--direction: expected {len(self.vars)} component"
+                                      f"{'s' if len(self.vars) != 1 else ''}, got {len(d)}")
             if all(c == 0 for c in d):
                 raise ExpressionError("--direction: the zero vector has no direction; give e.g. 1,1")
             length = sp.sqrt(sum(c**2 for c in d))
@@ -116,7 +117,7 @@ class _Calculus:
             results.append(Result(sp.Symbol("D_u f"), du))
         if norm2 != 0:
             length = sp.sqrt(norm2)
-            shown = sp.Matrix([-sp.UnevaluatedExpr(c) / sp.UnevaluatedExpr(length) for c in g])
+            shown = sp.Matrix([sp.UnevaluatedExpr(-c) / sp.UnevaluatedExpr(length) for c in g])
             B.add(Step(Rule.ARITHMETIC, shown, sp.Matrix([sp.radsimp(-c / length) for c in g]),
                        note="the steepest-descent direction: minus the gradient, normalised"))
         else:
@@ -234,7 +235,7 @@ def minimization(expr: sp.Basic, variables=None) -> Derivation:
         for p in points if not free else []:
             classified.append({"point": p, "classification": c.classify(p)})
         convex = c.H.is_positive_semidefinite if c.H.free_symbols.isdisjoint(c.vars) else None
-        if convex:
+        if convex and classified:
             c.B.section("Convexity", "The Hessian is the same at every point and positive semidefinite, so f is convex: "
                                      "every critical point is a global minimum.")
         meta = {"variables": [str(v) for v in c.vars], "critical_points": classified, "convex": bool(convex),

@@ -10,6 +10,12 @@
      "checks": [{"name", "passed", "detail"}],
      "meta": {...}}
 
+For a derivation that finds critical points (``meta["critical_points"]``, e.g. ``derive minimize``)
+``"result"`` is instead::
+
+    {"critical_points": [{VAR: {"exact", "latex", "value"}, ..., "classification": "minimum"}],
+     "infinitely_many": false, "convex": true}
+
 ``exact`` is ``sympy.sstr`` of the exact value, so ``sympy.sympify`` reads it back; ``value`` is a
 float, or null for a value that is not a real number. ``latex`` of a step is ``before = after``,
 or for an equation step the new equation. Output is ``json.dumps(indent=2, ensure_ascii=False)``.
@@ -29,7 +35,7 @@ import math
 import sympy as sp
 from sympy.core.relational import Relational
 
-from ..steps import Derivation, Section, Step, Table
+from ..steps import Derivation, Result, Section, Step, Table
 from .layout import rule_label
 from .printer import latex
 
@@ -101,14 +107,29 @@ def _plain(obj):
     return sp.sstr(obj) if isinstance(obj, sp.Basic) else str(obj)
 
 
+def _number(exact: sp.Basic) -> dict:
+    """One value of the contract: ``{"exact", "latex", "value"}``."""
+    return {"exact": sp.sstr(exact), "latex": latex(exact), "value": _value(Result(exact, exact).value)}
+
+
+def _result(derivation: Derivation) -> dict:
+    meta = derivation.meta
+    if "critical_points" not in meta:
+        return {str(r.name): _number(r.exact) for r in derivation.results}
+    # NOTE: each point's variables first, then its classification; a variable is named by str(symbol).
+    points = [{**{str(v): _number(sp.sympify(x, strict=True)) for v, x in cp["point"].items()},
+               "classification": cp["classification"]} for cp in meta["critical_points"]]
+    return {"critical_points": points, "infinitely_many": bool(meta.get("infinitely_many", False)),
+            "convex": bool(meta.get("convex", False))}
+
+
 def to_dict(derivation: Derivation) -> dict:
     """The derivation as plain JSON values (see the module docstring for the contract)."""
     return {
         "command": derivation.command,
         "title": derivation.title,
         "sections": [_section_json(s) for s in derivation.sections],
-        "result": {str(r.name): {"exact": sp.sstr(r.exact), "latex": latex(r.exact), "value": _value(r.value)}
-                   for r in derivation.results},
+        "result": _result(derivation),
         "checks": [{"name": c.name, "passed": bool(c.passed), "detail": c.detail} for c in derivation.checks],
         "meta": _plain(dict(derivation.meta)),
     }
