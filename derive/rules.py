@@ -152,6 +152,26 @@ def _f_mean():
     return sp.Eq(sp.Sum(a[I], (I, 1, N)), N * Mean(a))
 
 
+def _matrices():
+    n, p = sp.symbols("n p", integer=True, positive=True)
+    return sp.MatrixSymbol("X", n, p), sp.MatrixSymbol("a", p, 1), sp.MatrixSymbol("A", p, p), sp.MatrixSymbol("b", p, 1)
+
+
+def _f_transpose_product():
+    X, _, _, b = _matrices()
+    return sp.Eq(sp.Transpose(sp.MatMul(X, b)), sp.MatMul(b.T, X.T), evaluate=False)
+
+
+def _f_matrix_linear():
+    _, a, _, b = _matrices()
+    return sp.Eq(sp.Derivative(sp.MatMul(b.T, a), b), a, evaluate=False)
+
+
+def _f_matrix_quadratic():
+    _, _, A, b = _matrices()
+    return sp.Eq(sp.Derivative(sp.MatMul(b.T, A, b), b), sp.MatMul(sp.MatAdd(A, A.T), b), evaluate=False)
+
+
 class Rule(enum.Enum):
     """Every rule a step can cite. ``Rule.X.value`` is its :class:`RuleInfo`."""
 
@@ -229,6 +249,18 @@ class Rule(enum.Enum):
                         "xbar = 25.1/10 = 2.51", CheckKind.DATA)
     ARITHMETIC = RuleInfo("arithmetic", "arithmetic", "Carry out the arithmetic exactly.", "25.1/10 = 2.51",
                           CheckKind.EQUAL)
+    TRANSPOSE_PRODUCT = RuleInfo("transpose-product", "transpose of a product",
+                                 "The transpose of a product is the product of the transposes in reverse order.",
+                                 "(X b)^T = b^T X^T", CheckKind.EQUAL, _f_transpose_product)
+    SCALAR_TRANSPOSE = RuleInfo("scalar-transpose", "a 1×1 matrix is its own transpose",
+                                "A 1×1 matrix equals its transpose, so the two middle terms are equal.",
+                                "Y^T X b = (Y^T X b)^T = b^T X^T Y", CheckKind.EQUAL)
+    MATRIX_LINEAR = RuleInfo("matrix-linear", "derivative of a linear form",
+                             "The derivative of b^T a with respect to the vector b is a.",
+                             "d(b^T a)/db = a", CheckKind.EQUAL, _f_matrix_linear)
+    MATRIX_QUADRATIC = RuleInfo("matrix-quadratic", "derivative of a quadratic form",
+                                "The derivative of b^T A b is (A + A^T) b, which is 2 A b for a symmetric A.",
+                                "d(b^T A b)/db = (A + A^T) b", CheckKind.EQUAL, _f_matrix_quadratic)
     GRADIENT = RuleInfo("gradient", "gradient", "Collect the partial derivatives in a vector.",
                         "grad f = (df/da, df/db)", CheckKind.EQUAL)
     AT_POINT = RuleInfo("at-point", "evaluate at the point", "Substitute the coordinates of the point exactly.",

@@ -37,6 +37,7 @@ import sympy as sp
 
 from .errors import VerificationError
 from .evaluate import Unsupported, evaluate
+from .verify_matrix import has_matrix_symbols, invertible, matrices_equal
 from .notation import I, N, Mean, expand_means
 from .rules import CheckKind
 from .steps import Check, Step
@@ -185,6 +186,9 @@ class _Equal:
     def equal(self, a: sp.Basic, b: sp.Basic) -> bool:
         a, b = self.expand_defs(sp.sympify(a)), self.expand_defs(sp.sympify(b))
         # sympy's own diff (an independent algorithm from the named rules) evaluates derivatives
+        if has_matrix_symbols(a, b):
+            self.method = "random-matrices"
+            return matrices_equal(a, b, self.rng)
         a, b = _eval_derivatives(a), _eval_derivatives(b)
         if a == b:  # structurally identical after sympy's own evaluation
             return True
@@ -243,6 +247,8 @@ class _Equal:
 
     def nonzero(self, c: sp.Basic) -> bool:
         c = self.expand_defs(sp.sympify(c))
+        if has_matrix_symbols(c):
+            return invertible(c, self.rng)
         if c.is_zero is False:
             return True
         if not c.free_symbols and not _needs_instances(c):
@@ -262,6 +268,7 @@ def _describe(kind: CheckKind, method: str) -> str:
         "random-instances": f"exact equality at {TRIALS} random rational instances of n, the data and the parameters",
         "data": "exact evaluation on the data",
         "numeric": f"equality at {TRIALS} random points to {_DIGITS} significant digits",
+        "random-matrices": f"exact equality on {TRIALS} sets of random rational matrices of small sizes",
     }[method]
     what = {
         CheckKind.EQUAL: "before = after",

@@ -113,20 +113,27 @@ def _on_data(prob, expr: sp.Basic) -> sp.Rational:
 
 
 def _numpy_check(prob, values: dict) -> CrossCheck:
+    xs = prob.data[prob.x]
+    return _numpy_check_design([xs, [1] * len(xs)], prob.data[prob.y], values, (prob.w, prob.b))
+
+
+def _numpy_check_design(columns, ys, values: dict, params) -> CrossCheck:
+    """Compare the exact solution with numpy.linalg.lstsq in float64, within the float error bound."""
     import numpy as np
 
-    xs = np.array([float(v) for v in prob.data[prob.x]])
-    ys = np.array([float(v) for v in prob.data[prob.y]])
-    A = np.column_stack([xs, np.ones_like(xs)])
-    (fw, fb), *_ = np.linalg.lstsq(A, ys, rcond=None)
+    A = np.column_stack([np.array([float(v) for v in col]) for col in columns])
+    y = np.array([float(v) for v in ys])
+    solution, *_ = np.linalg.lstsq(A, y, rcond=None)
     cond = float(np.linalg.cond(A))
     tol = max(1e-12, 100 * np.finfo(float).eps * cond)
     errs = []
-    for got, exact in ((fw, values[prob.w]), (fb, values[prob.b])):
-        ref = float(exact)
+    for got, p in zip(solution, params):
+        ref = float(values[p])
         errs.append(abs(got - ref) / abs(ref) if ref != 0 else abs(got))
     worst = max(errs)
-    ok = bool(worst <= tol) and all(math.isfinite(v) for v in (fw, fb))
+    ok = bool(worst <= tol) and all(math.isfinite(v) for v in solution)
+    digits = max(0.0, -math.log10(worst)) if worst > 0 else 16.0
+    shown = ", ".join(f"{p} = {v:.15g}" for p, v in zip(params, solution))
     return CrossCheck("numpy.linalg.lstsq", ok,
-                      f"{prob.w} = {fw:.15g}, {prob.b} = {fb:.15g}; largest relative difference {worst:.2g} "
-                      f"(tolerance {tol:.2g} = 100 eps cond(X))")
+                      f"{shown}; largest relative difference {worst:.2g} ({digits:.1f} correct digits), within the "
+                      f"float64 error bound {tol:.2g} = 100 eps cond(X), cond(X) = {cond:.3g}")

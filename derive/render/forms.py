@@ -53,15 +53,17 @@ def is_operator(expr: sp.Basic) -> bool:
 
 
 def compact_derivative(d: sp.Derivative) -> bool:
-    """∂L/∂w form: the derivative of a named function of plain symbols."""
+    """∂L/∂w form: the derivative of a named function of plain symbols (or of a vector β)."""
     e = d.expr
-    return isinstance(e, AppliedUndef) and all(a.is_Symbol for a in e.args)
+    return isinstance(e, AppliedUndef) and all(a.is_Symbol or isinstance(a, sp.MatrixSymbol) for a in e.args)
 
 
 def uses_partial(d: sp.Derivative) -> bool:
     """∂ when anything besides the differentiation variable is around, d otherwise."""
     if isinstance(d.expr, AppliedUndef) and len(d.expr.args) > 1:
         return True
+    if any(isinstance(v, sp.MatrixSymbol) for v in d.variables):
+        return True  # a gradient with respect to a vector
     return len(d.expr.free_symbols | set(d.variables)) > 1
 
 

@@ -153,6 +153,45 @@ class UnicodePrinter(DeriveMixin, StrPrinter):
         rows = ["  ".join(self._print(e) for e in expr.row(r)) for r in range(expr.rows)]
         return "[" + "; ".join(rows) + "]"
 
+    # -- matrix expressions (the normal equation) ---------------------------------------------
+    def _print_MatrixSymbol(self, expr):
+        return pretty_name(expr.name)
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        return (inner if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})") + "ᵀ"
+
+    def _print_Inverse(self, expr):
+        inner = self._print(expr.arg)
+        return (inner if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})") + "⁻¹"
+
+    def _print_MatMul(self, expr):
+        coeff, mats = expr.as_coeff_mmul()
+        parts = [f"({self._print(m)})" if isinstance(m, sp.MatAdd) else self._print(m) for m in mats.args]
+        body = " ".join(parts)
+        if coeff == 1:
+            return body
+        if coeff == -1:
+            return MINUS + body
+        c = self._print(coeff)
+        return f"({c}) {body}" if not coeff.is_Integer else f"{c} {body}".replace("-", MINUS, 1)
+
+    def _print_MatAdd(self, expr):
+        out = ""
+        for k, term in enumerate(expr.args):
+            text = self._print(term)
+            if k and text.startswith(MINUS):
+                out += f" {MINUS} {text[1:]}"
+            else:
+                out += (" + " if k else "") + text
+        return out
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+    def _print_Identity(self, expr):
+        return "I"
+
     def _print_Determinant(self, expr):
         return "det " + self._print(expr.arg)
 

@@ -1,0 +1,241 @@
+"""Least squares for any model linear in its parameters, derived and solved exactly.
+
+``fit(dataset, model, params, y=...)`` derives the design matrix from the model (column j is
+∂ŷ/∂θ_j), the stationarity equations and the normal equations XᵀXθ = Xᵀy, evaluates them exactly
+on the data and solves them (by substitution for up to three parameters, by exact elimination
+otherwise). A model that is not linear in its parameters gets its gradient and a plain statement
+that there is no closed form.
+
+Example:
+    >>> from derive.data import load_dataset
+    >>> from derive.parse import parse, parse_names
+    >>> d = fit(load_dataset("baby"), parse("s*age + b"), parse_names("s,b"), y="height")
+    >>> [str(r.exact) for r in d.results]
+    ['5', '30']
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy as sp
+from sympy.core.parameters import distribute
+
+from .. import linalg
+from ..algebra import equations as eqs
+from ..algebra import sums
+from ..algebra.diff import Differentiator, derivative_chain
+from ..algebra.elimination import eliminate
+from ..errors import DataError, OptionError
+from ..evaluate import Unsupported, evaluate
+from ..notation import I, N, Sigma, column
+from ..rules import Rule
+from ..steps import Builder, CrossCheck, Derivation, Result, Step
+from .regression_numbers import shown
+
+SCALAR_STEPS_UP_TO = 3  # parameters for which the scalar derivation and elimination are shown
+
+
+def fit(dataset, model: sp.Basic, params, *, y: str | None = None, ridge=None, digits: int = 6) -> Derivation:
+    """Derive and solve the least-squares fit of ``model`` (see the module docstring)."""
+    with distribute(False):
+        return _Fit(dataset, model, tuple(params), y, ridge).build()
+
+
+class _Fit:
+    def __init__(self, dataset, model, params, y, ridge):
+        self.ds, self.params = dataset, params
+        y = y or dataset.y
+        if y not in dataset.columns:
+            raise DataError(f"--y: no column '{y}' in {dataset.name}; columns: {', '.join(dataset.columns)}")
+        self.y_name = y
+        if not params:
+            raise OptionError("--params: name the model's parameters, e.g. --params a,b,c")
+        missing = [p for p in params if not model.has(p)]
+        if missing:
+            raise OptionError(f"--params: {', '.join(map(str, missing))} does not occur in the model {sp.sstr(model)}")
+        features = sorted(model.free_symbols - set(params), key=str)
+        unknown = [str(f) for f in features if str(f) not in dataset.columns]
+        if unknown:
+            raise DataError(f"the model uses {', '.join(unknown)}, which is not a column of {dataset.name}; "
+                            f"columns: {', '.join(dataset.columns)} (or add it to --params)")
+        if str(y) in map(str, features):
+            raise OptionError(f"the model uses the response column '{y}' as an input; choose another --y")
+        self.features = features
+        self.cols = {f: column(str(f)) for f in features}
+        self.Y = column(y if str(y) not in {str(p) for p in params} else y + "_obs")
+        self.model_i = model.xreplace({f: self.cols[f][I] for f in features})
+        self.model = model
+        self.ridge = None if ridge is None else sp.Rational(ridge)
+        if self.ridge is not None and self.ridge < 0:
+            raise OptionError(f"--ridge: the penalty must be ≥ 0, got {ridge}")
+        n = dataset.n
+        self.data = {N: sp.Integer(n), self.Y: tuple(dataset.columns[y])}
+        for f in features:
+            self.data[self.cols[f]] = tuple(dataset.columns[str(f)])
+        self.yhat = column("yhat" if self.Y.label.name != "yhat" else "fhat")
+        self.L = sp.Function("L")(*params)
+        self.B = Builder("fit", f"Least squares: {sp.sstr(model)} on {dataset.name}", data=self.data)
+        self.diff = Differentiator()
+
+    # -- the derivation --------------------------------------------------------------------------------
+    def build(self) -> Derivation:
+        B = self.B
+        self.define()
+        phis = self.design()
+        linear = all(not phi.has(*self.params) for phi in phis)
+        grads = self.stationarity(phis, scalar=len(self.params) <= SCALAR_STEPS_UP_TO or not linear)
+        if not linear:
+            B.section("No closed form",
+                      "At least one column of the design depends on the parameters, so the stationarity "
+                      "equations are nonlinear in the parameters: there is no closed-form solution. "
+                      "Minimise the loss numerically instead, for example by gradient descent.")
+            return B.build(meta={"linear": False, "params": [str(p) for p in self.params]})
+        self.phis = phis
+        self.check_design()
+        A, rhs = self.normal_equations(phis)
+        values = self.solve(A, rhs)
+        checks = self.cross_checks(grads, values)
+        results = [Result(p, values[p]) for p in self.params]
+        meta = {"linear": True, "params": [str(p) for p in self.params], "n": self.ds.n, "dataset": self.ds.name}
+        return B.build(results, checks, meta)
+
+    def define(self):
+        B, Y = self.B, self.Y
+        kind = "ridge-penalised mean squared error" if self.ridge is not None else "mean squared error"
+        B.section("Model and loss", f"The model is linear in its parameters {', '.join(map(str, self.params))} "
+                                    f"if each one enters only as a factor; the loss is the {kind}.")
+        B.define(self.yhat[I], self.model_i, "the model's prediction for row i")
+        loss = Sigma((self.yhat[I] - Y[I]) ** 2)
+        self.lam = sp.Symbol("lambda", nonnegative=True)
+        if self.ridge is not None:
+            loss = loss + self.lam * sp.Add(*[p**2 for p in self.params])
+            B.data = {**B.data, self.lam: self.ridge}
+        B.define(self.L, loss / N, "the loss")
+        self.loss_expr = (Sigma((self.model_i - Y[I]) ** 2) + (
+            self.lam * sp.Add(*[p**2 for p in self.params]) if self.ridge is not None else 0)) / N
+        B.add(Step(Rule.SUBSTITUTE_DEFINITION, self.L, self.loss_expr))
+
+    def design(self) -> list[sp.Basic]:
+        B = self.B
+        B.section("Design matrix", "Column j of the design matrix X holds the derivative of the prediction "
+                                   "with respect to parameter j; row i is evaluated at row i of the data.")
+        phis = []
+        for p in self.params:
+            tree = self.diff(self.model_i, p)
+            step = B.add(Step(tree.rule, sp.Derivative(self.yhat[I], p), tree.after, substeps=tree.substeps))
+            phis.append(step.after)
+        return phis
+
+    def stationarity(self, phis, scalar: bool) -> list[sp.Basic]:
+        B = self.B
+        B.section("Setting the gradient to zero", "Each partial derivative of the loss vanishes at the minimum.")
+        grads = []
+        for p, phi in zip(self.params, phis):
+            start = sp.Derivative(self.L, p)
+            current = B.add(Step(Rule.SUBSTITUTE_DEFINITION, start, sp.Derivative(self.loss_expr, p))).after
+            if scalar:
+                for step in derivative_chain(current, self.diff):
+                    current = B.add(step).after
+                tidy = sums.factor_out(current)
+                current = B.add(tidy).after if tidy is not None else current
+            else:
+                target = 2 * Sigma(phi * (self.model_i - self.Y[I])) / N
+                if self.ridge is not None:
+                    target = target + 2 * self.lam * p / N
+                current = B.add(Step(Rule.CHAIN, current, target, note="as for the first parameter")).after
+            grads.append(current)
+        self.conditions = [B.add(eqs.condition(g, 0, sp.Derivative(self.L, p)), label=True)
+                           for g, p in zip(grads, self.params)]
+        return grads
+
+    def check_design(self):
+        """Refuse a design whose columns are linearly dependent on this data, naming them."""
+        n, p = self.ds.n, len(self.params)
+        if n < p:
+            raise DataError(f"{self.ds.name}: {n} rows for {p} parameters; least squares needs at least as many "
+                            f"rows as parameters")
+        self.columns = [self._column_values(phi) for phi in self.phis]
+        if self.ridge:  # a positive penalty makes XᵀX + λI invertible
+            return
+        dep = linalg.first_dependent_column(self.columns)
+        if dep is not None:
+            k, combo = dep
+            terms = " + ".join(f"{sp.Rational(c.numerator, c.denominator)}·[{sp.sstr(self.phis[j])}]"
+                               for j, c in combo.items() if c != 0) or "0"
+            raise DataError(
+                f"the design is rank-deficient on {self.ds.name}: the column for {self.params[k]} "
+                f"([{sp.sstr(self.phis[k])}]) equals {terms}; the parameters are not identifiable — "
+                f"remove {self.params[k]} or use data that separates them")
+
+    def _column_values(self, phi) -> list[Fraction]:
+        out = []
+        for i in range(1, self.ds.n + 1):
+            env = {I: i, **{self.cols[f]: self.data[self.cols[f]] for f in self.features}}
+            try:
+                out.append(evaluate(phi, env))
+            except Unsupported:
+                raise DataError(f"the design column {sp.sstr(phi)} is not rational at the data (row {i}); "
+                                f"exact least squares needs columns that are polynomials or ratios of the inputs")
+        return out
+
+    def normal_equations(self, phis):
+        B, p = self.B, len(self.params)
+        Y = [Fraction(v.p, v.q) for v in self.data[self.Y]]
+        A = linalg.gram(self.columns)
+        if self.ridge:
+            lam = Fraction(self.ridge.p, self.ridge.q)
+            A = [[a + (lam if j == k else 0) for k, a in enumerate(row)] for j, row in enumerate(A)]
+        rhs = linalg.moment(self.columns, Y)
+        B.section("The normal equations on the data",
+                  "Multiplying each condition by n/2 and splitting the sums gives XᵀXθ = Xᵀy"
+                  + (" + the penalty λθ on the left" if self.ridge else "") + "; the sums are computed exactly.")
+        theta = sp.Matrix(self.params)
+        sym_A = sp.Matrix(p, p, lambda j, k: _n_for_sum_of_one(Sigma(phis[j] * phis[k]))
+                          + (self.lam if (self.ridge and j == k) else 0))
+        sym_b = sp.Matrix(p, 1, lambda j, _: Sigma(phis[j] * self.Y[I]))
+        num_A = sp.Matrix(p, p, lambda j, k: shown(A[j][k]))
+        num_b = sp.Matrix(p, 1, lambda j, _: shown(rhs[j]))
+        B.add(Step(Rule.EVALUATE, sym_A, num_A, note="the matrix XᵀX" + (" + λI" if self.ridge else "")))
+        B.add(Step(Rule.EVALUATE, sym_b, num_b, note="the vector Xᵀy"))
+        self.system = [B.add(Step(Rule.EVALUATE, sp.Eq((sym_A * theta)[j], sym_b[j], evaluate=False),
+                                  sp.Eq(sp.expand((num_A.applyfunc(lambda e: e.doit()) * theta)[j]),
+                                        num_b[j].doit(), evaluate=False)), label=True)
+                       for j in range(p)]
+        return A, rhs
+
+    def solve(self, A, rhs) -> dict:
+        B, p = self.B, len(self.params)
+        exact = linalg.solve(A, rhs)
+        values = {par: sp.Rational(v.numerator, v.denominator) for par, v in zip(self.params, exact)}
+        if p <= SCALAR_STEPS_UP_TO:
+            B.section("Solving by substitution")
+            found, _ = eliminate(B, self.system, self.params)
+            assert found == values, "elimination and exact solve disagree"
+        else:
+            B.section("Solving exactly", "Gauss–Jordan elimination in rational arithmetic; the solution is "
+                                         "checked by substituting it into every equation.")
+            B.data = {**B.data, **values}
+            lhs = sp.Matrix([s.after.lhs for s in self.system])
+            B.add(Step(Rule.AT_POINT, lhs, sp.Matrix([s.after.rhs for s in self.system]),
+                       note="the solution satisfies every normal equation"))
+        return values
+
+    def cross_checks(self, grads, values) -> list[CrossCheck]:
+        from .regression_numbers import _numpy_check_design
+
+        B = self.B
+        B.section("Cross-check", "The gradient is checked at the solution with exact arithmetic.")
+        B.data = {**B.data, **values}
+        for g in grads:
+            B.add(Step(Rule.EVALUATE, g.xreplace(values), sp.S.Zero, note="the partial derivative at the solution"))
+        checks = [CrossCheck("gradient at the optimum", True, "every partial derivative is exactly 0 at the solution")]
+        if not self.ridge:
+            checks.append(_numpy_check_design(self.columns, self.data[self.Y], values, self.params))
+        total = sum(1 for sec in B._sections for s in sec["steps"] for _ in s.walk())
+        checks.append(CrossCheck("every step verified", True, f"{total} steps and substeps, each checked as it was made"))
+        return checks
+
+
+def _n_for_sum_of_one(expr: sp.Basic) -> sp.Basic:
+    """Σ_{i=1}^{n} 1 is n (the intercept's column of ones)."""
+    return N if expr == Sigma(sp.S.One) else expr

@@ -1,0 +1,100 @@
+"""derive.gallery and output/: the committed gallery is fresh, complete, and its LaTeX compiles cleanly.
+
+Refresh output/ with ``derive gallery`` (or ``python -m derive gallery``) from the repository root.
+"""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+from derive.gallery import EXAMPLES, file_names, render_index, write_gallery
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "output"
+REFRESH = "derive gallery"
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    """The gallery written anew into a temporary directory."""
+    out = tmp_path_factory.mktemp("gallery")
+    write_gallery(out)
+    return out
+
+
+def _names(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_gallery_writes_exactly_its_files(fresh):
+    assert _names(fresh) == sorted(file_names())
+    assert "salary.md" in file_names() and "baby.tex" in file_names() and "README.md" in file_names()
+
+
+@pytest.mark.parametrize("name", file_names())
+def test_output_is_fresh(fresh, name):
+    committed = OUTPUT / name
+    assert committed.exists(), f"output/{name} is missing; run `{REFRESH}` from the repository root"
+    assert committed.read_bytes() == (fresh / name).read_bytes(), (
+        f"output/{name} is stale (it differs from what derive renders now); run `{REFRESH}` "
+        "from the repository root to refresh it"
+    )
+
+
+def test_output_has_no_extra_files(fresh):
+    extra = sorted(set(_names(OUTPUT)) - set(_names(fresh)))
+    assert not extra, f"output/ holds files the gallery does not produce: {extra}; delete them, or add an example " \
+                      "to derive/gallery.py"
+
+
+def test_index_lists_every_example():
+    index = render_index()
+    for ex in EXAMPLES:
+        assert f"[{ex.stem}.md]({ex.stem}.md)" in index and f"[{ex.stem}.tex]({ex.stem}.tex)" in index
+        assert ex.description in index and f"`{ex.command}`" in index
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_example_command_prints_the_gallery_file(example, capsys, fresh):
+    """The command the index shows really prints the gallery's Markdown file."""
+    rc = main(shlex.split(example.command)[1:] + ["--format", "markdown", "--no-color"])
+    out, err = capsys.readouterr()
+    assert (rc, err) == (0, "")
+    assert out == (fresh / f"{example.stem}.md").read_text(encoding="utf-8")
+
+
+# -- LaTeX compiles, with no error and no overfull line ------------------------------------------------
+TEX_FILES = sorted(OUTPUT.glob("*.tex"))
+
+
+def _need_pdflatex() -> str:
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdflatex is not installed, and CI is set: install TeX Live (see .ci/run)")
+        pytest.skip("pdflatex is not installed (install TeX Live to run this test; with CI set it fails instead)")
+    return exe
+
+
+def test_there_is_latex_to_compile():
+    assert TEX_FILES, f"output/ holds no .tex file; run `{REFRESH}`"
+
+
+@pytest.mark.parametrize("tex", TEX_FILES, ids=[p.name for p in TEX_FILES])
+def test_latex_compiles_cleanly(tex, tmp_path):
+    exe = _need_pdflatex()
+    shutil.copy(tex, tmp_path / tex.name)
+    proc = subprocess.run([exe, "-halt-on-error", "-interaction=nonstopmode", "-no-shell-escape", tex.name],
+                          cwd=tmp_path, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+    log_path = tmp_path / tex.with_suffix(".log").name
+    log = log_path.read_text(encoding="latin-1") if log_path.exists() else proc.stdout.decode("latin-1")
+    errors = [line for line in log.splitlines() if line.startswith("!")]
+    assert proc.returncode == 0 and not errors, f"pdflatex failed on output/{tex.name}: {errors or log[-2000:]}"
+    assert (tmp_path / tex.with_suffix(".pdf").name).exists(), f"pdflatex wrote no PDF for output/{tex.name}"
+    overfull = [m.group(0) for m in re.finditer(r"Overfull \\hbox[^\n]*\n(?:[^\n]+\n)?", log)]
+    assert not overfull, f"output/{tex.name}: {len(overfull)} overfull line(s):\n" + "".join(overfull[:5])
