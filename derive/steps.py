@@ -25,6 +25,16 @@ import sympy as sp
 from .rules import Rule
 
 
+# NOTE: prose (titles, intros, outros) is a string, or a tuple of strings and sympy objects: the
+# objects are printed as inline math by each renderer, so that prose names β₁ or x̄ as the formulas do.
+Prose = "str | tuple"
+
+
+def prose_parts(p) -> tuple:
+    """A prose value as a tuple of str and sympy parts."""
+    return (p,) if isinstance(p, str) else tuple(p)
+
+
 @dataclass(frozen=True)
 class Check:
     """The verdict on one step: which method was used and what it established."""

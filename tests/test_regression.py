@@ -56,8 +56,12 @@ def test_every_loss_has_the_same_optimum(loss):
 
 def test_derivation_shape():
     d = linear_regression(make_dataset([1, 2, 4], [1, 3, 4]))
+    from derive.notation import parameter
+
     titles = [s.title for s in d.sections]
-    assert titles[:3] == ["Model and loss", "Partial derivative with respect to w", "Partial derivative with respect to b"]
+    w, b = parameter("w"), parameter("b")
+    assert titles[:3] == ["Model and loss", ("Partial derivative with respect to ", w),
+                          ("Partial derivative with respect to ", b)]  # prose names the parameters as math
     for t in ("Setting the gradient to zero", "The closed form in three forms", "Second-order check", "Cross-check"):
         assert t in titles
     partial = d.sections[1].steps

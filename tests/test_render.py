@@ -194,9 +194,11 @@ def test_chains(doc):
     assert rows[0].start and rows[0].lhs == "∂L/∂w"
     assert [r.lhs for r in rows[1:5]] == ["", "", "", ""]  # continuations: "= after" only
     assert rows[5].start and rows[5].rule == "similarly, as above"  # a new chain, read naturally
-    # the chain-rule row ends a block; its substeps are nested and numbered
-    assert doc.sections[1].blocks[0].rows[-1].rule == "chain rule"
-    subs = doc.sections[1].blocks[0].substeps
+    # one block per section: the chain is not cut; the chain-rule row's substeps are nested and numbered
+    assert len(doc.sections[1].blocks) == 1
+    (detailed,) = doc.sections[1].blocks[0].detailed
+    assert detailed.rule == "chain rule"
+    subs = detailed.substeps
     assert [s.number for s in subs] == ["5.1", "5.2"]
     assert [s.number for s in subs[1].substeps] == ["5.2.1", "5.2.2", "5.2.3"]
     assert subs[1].substeps[1].substeps[0].number == "5.2.2.1"
@@ -294,7 +296,8 @@ def test_markdown_is_katex_friendly(outputs):
     text = outputs["markdown"]
     assert "align*" not in text and r"\tag" not in text and r"\parbox" not in text
     assert r"\qquad (1)" in text and r"\text{chain rule}" in text
-    assert "\n- $" in text and "\n    - $" in text and "\n        - $" in text  # nested substeps
+    assert "\n- *The chain rule step in detail:*" in text  # the details follow the unbroken chain
+    assert "\n    - $" in text and "\n        - $" in text  # nested substeps
     assert "| $\\Sigma$ | $6.5$ | $10.5$ |  |" in text
     assert r"w &= \frac{13}{6} \approx 2.16667" in text
     assert "- ✓ **gradient at the optimum** — exactly 0 at w = 13/6" in text

@@ -39,7 +39,7 @@ class _Calculus:
         self.expr, self.vars = expr, variables
         args = tuple(sorted(set(variables) | expr.free_symbols, key=str))
         self.f = sp.Function("f")(*args)
-        self.B = Builder(command, f"Derivatives of f = {sp.sstr(expr)}")
+        self.B = Builder(command, ("Derivatives of ", sp.Eq(self.f, expr, evaluate=False)))
         self.diff = Differentiator()
 
     def define(self):
@@ -49,10 +49,10 @@ class _Calculus:
     def partials(self) -> list[sp.Basic]:
         out = []
         for v in self.vars:
-            intro = "Differentiate term by term; every other variable is held constant."
+            intro = "Every other variable is held constant."
             if not self.expr.has(v):
-                intro = f"{v} does not occur in f, so the derivative is 0."
-            self.B.section(f"Partial derivative with respect to {v}", intro)
+                intro = (v, " does not occur in f, so the derivative is 0.")
+            self.B.section(("Partial derivative with respect to ", v), intro)
             current = self.B.add(Step(Rule.SUBSTITUTE_DEFINITION, sp.Derivative(self.f, v),
                                       sp.Derivative(self.expr, v))).after
             for step in derivative_chain(current, self.diff):
@@ -94,8 +94,7 @@ class _Calculus:
             raise ExpressionError(f"--at: give a value for {', '.join(map(str, missing))} (e.g. "
                                   f"{','.join(f'{v}=1' for v in self.f.args)})")
         B.data = dict(point)
-        where = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in point.items())
-        B.section(f"At the point {where}")
+        B.section(("At the point ",) + _point(point))
         g = B.add(Step(Rule.AT_POINT, sp.Matrix(self.grad), sp.Matrix([_at(e, point) for e in self.grad]))).after
         results = [Result(sp.Derivative(self.f, v), g[k]) for k, v in enumerate(self.vars)]
         norm2 = sum(c**2 for c in g)
@@ -163,8 +162,7 @@ class _Calculus:
 
     def classify(self, point: dict) -> str:
         B = self.B
-        where = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in point.items())
-        B.section(f"Second-order test at {where}")
+        B.section(("Second-order test at ",) + _point(point))
         B.data = dict(point)
         Hp = B.add(Step(Rule.AT_POINT, self.H, self.H.xreplace(point).applyfunc(sp.simplify))).after
         k = Hp.shape[0]
@@ -197,6 +195,14 @@ def _is_linear(expr: sp.Basic, variables) -> bool:
         return False
 
 
+def _point(point: dict) -> tuple:
+    """Prose parts naming a point: a = 1, b = 2."""
+    parts: list = []
+    for k, (var, value) in enumerate(point.items()):
+        parts += ([", "] if k else []) + [sp.Eq(var, value, evaluate=False)]
+    return tuple(parts)
+
+
 def _at(expr: sp.Basic, point: dict) -> sp.Basic:
     return sp.simplify(expr.xreplace(point))
 
@@ -220,7 +226,7 @@ def minimization(expr: sp.Basic, variables=None) -> Derivation:
     """Find and classify every real critical point of ``expr``."""
     with distribute(False):
         c = _Calculus("minimize", expr, _variables(expr, variables))
-        c.B.title = f"Critical points of f = {sp.sstr(expr)}"
+        c.B.title = ("Critical points of ", sp.Eq(c.f, expr, evaluate=False))
         c.define()
         c.partials()
         c.gradient()
@@ -229,7 +235,8 @@ def minimization(expr: sp.Basic, variables=None) -> Derivation:
         c.hessian()
         classified = []
         if free:
-            c.B.section("Conclusion", f"There are infinitely many critical points: {', '.join(map(str, free))} can take any value.")
+            c.B.section("Conclusion", ("There are infinitely many critical points: ", sp.Tuple(*free) if len(free) > 1
+                                       else free[0], " can take any value."))
         elif not points:
             c.B.section("Conclusion", "There is no real critical point.")
         for p in points if not free else []:

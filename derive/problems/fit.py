@@ -74,7 +74,8 @@ class _Fit:
             self.data[self.cols[f]] = tuple(dataset.columns[str(f)])
         self.yhat = column("yhat" if self.Y.label.name != "yhat" else "fhat")
         self.L = sp.Function("L")(*params)
-        self.B = Builder("fit", f"Least squares: {sp.sstr(model)} on {dataset.name}", data=self.data)
+        self.B = Builder("fit", ("Least squares: ", sp.Eq(column("yhat")[I], self.model_i, evaluate=False),
+                                 f" on {dataset.name}"), data=self.data)
         self.diff = Differentiator()
 
     # -- the derivation --------------------------------------------------------------------------------
@@ -102,8 +103,8 @@ class _Fit:
     def define(self):
         B, Y = self.B, self.Y
         kind = "ridge-penalised mean squared error" if self.ridge is not None else "mean squared error"
-        B.section("Model and loss", f"The model is linear in its parameters {', '.join(map(str, self.params))} "
-                                    f"if each one enters only as a factor; the loss is the {kind}.")
+        B.section("Model and loss", ("The model is linear in its parameters ", sp.Tuple(*self.params),
+                                     f" if each one enters only as a factor; the loss is the {kind}."))
         B.define(self.yhat[I], self.model_i, "the model's prediction for row i")
         loss = Sigma((self.yhat[I] - Y[I]) ** 2)
         self.lam = sp.Symbol("lambda", nonnegative=True)

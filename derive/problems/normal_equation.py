@@ -21,7 +21,7 @@ from ..algebra import equations as eqs
 from ..notation import N
 from ..rules import Rule
 from ..steps import Builder, CrossCheck, Derivation, Result, Step
-from .regression_numbers import _numpy_check_design, shown
+from .regression_numbers import _numpy_check_design, _sentence, shown
 
 P = sp.Symbol("p", integer=True, positive=True)
 
@@ -127,7 +127,7 @@ class _Normal:
         xs, ys = ds.xy()
         n = len(xs)
         B.section(f"Worked example: {ds.name}",
-                  f"{ds.description.rstrip('.')}. With one input, X has the columns 1 and x, and beta = (intercept, slope).")
+                  f"{_sentence(ds.description)} With one input, X has the columns 1 and x, and beta = (intercept, slope).")
         F = lambda r: Fraction(int(r.p), int(r.q))  # noqa: E731
         cols = [[Fraction(1)] * n, [F(v) for v in xs]]
         y = [F(v) for v in ys]

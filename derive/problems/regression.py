@@ -75,8 +75,8 @@ class _Regression:
     # -- the derivation ----------------------------------------------------------------------------
     def build(self) -> Derivation:
         self.model_and_loss()
-        gw = self.partial(self.w, "Partial derivative with respect to {}")
-        gb = self.partial(self.b, "Partial derivative with respect to {}")
+        gw = self.partial(self.w)
+        gb = self.partial(self.b)
         self.gradient = (gw, gb)
         cond_w, cond_b = self.conditions(gw, gb)
         b_eq = self.solve_intercept(cond_b)
@@ -93,8 +93,8 @@ class _Regression:
     def model_and_loss(self):
         B, x, y, w, b = self.B, self.x, self.y, self.w, self.b
         B.section("Model and loss",
-                  f"We fit a straight line to n data points by minimising the {self.loss_text}. "
-                  f"The slope is {w} and the intercept is {b}.")
+                  ("We fit a straight line to ", N, f" data points by minimising the {self.loss_text}. "
+                   "The slope is ", w, " and the intercept is ", b, "."))
         self.model = w * x[I] + b
         B.define(self.yhat[I], self.model, "the model's prediction for example i")
         B.define(self.e[I], self.yhat[I] - y[I], "the residual: prediction minus target")
@@ -102,9 +102,10 @@ class _Regression:
         self.loss_expr = self.c * Sigma((w * x[I] + b - y[I]) ** 2)
         B.add(Step(Rule.SUBSTITUTE_DEFINITION, self.L, self.loss_expr, note="substitute the residual and the model"))
 
-    def partial(self, var, title) -> sp.Basic:
+    def partial(self, var) -> sp.Basic:
         B = self.B
-        B.section(title.format(var), "Differentiate the loss; the other parameter is held constant.")
+        B.section(("Partial derivative with respect to ", var),
+                  "Differentiate the loss; the other parameter is held constant.")
         start = sp.Derivative(self.L, var)
         current = B.add(Step(Rule.SUBSTITUTE_DEFINITION, start, sp.Derivative(self.loss_expr, var))).after
         for step in derivative_chain(current, self.diff):
@@ -112,7 +113,7 @@ class _Regression:
         tidy = sums.factor_out(current)
         if tidy is not None:
             current = B.add(tidy).after
-        B.outro(_interpretation(var is self.w, str(self.x), str(var)))
+        B.outro(_interpretation(var is self.w, var))
         return current
 
     def conditions(self, gw, gb):
@@ -133,7 +134,7 @@ class _Regression:
 
     def solve_intercept(self, cond_b) -> Step:
         B, b = self.B, self.b
-        B.section(f"Solving for the intercept {b}", f"Start from equation ({cond_b.label}).")
+        B.section(("Solving for the intercept ", b), f"Start from equation ({cond_b.label}).")
         eq = cond_b.after
         factor = 1 / _leading_constant(eq.lhs)
         eq = B.add(eqs.multiply(eq, factor, note="the constant factor is not zero")).after
@@ -144,8 +145,8 @@ class _Regression:
 
     def solve_slope(self, cond_w, b_eq) -> Step:
         B, w, x = self.B, self.w, self.x
-        B.section(f"Solving for the slope {w}",
-                  f"Start from equation ({cond_w.label}) and eliminate {self.b} with equation ({b_eq.label}).")
+        B.section(("Solving for the slope ", w),
+                  (f"Start from equation ({cond_w.label}) and eliminate ", self.b, f" with equation ({b_eq.label})."))
         eq = cond_w.after
         eq = B.add(eqs.multiply(eq, 1 / _leading_constant(eq.lhs), note="the constant factor is not zero")).after
         eq = self._run(eq, [sums.expand_terms, sums.split, sums.factor_out])
@@ -199,8 +200,8 @@ class _Regression:
         det = B.add(sums.to_means(det, [self.x[I]])).after
         k = sp.cancel(det / self.cxx.after)
         self.hessian_det = B.add(Step(Rule.CENTRED, det, k * self.cxx.before, premises=(self.cxx,))).after
-        B.outro(f"The diagonal entry for {b} is positive and the determinant is positive unless all the inputs are "
-                f"equal, so the Hessian is positive definite: the stationary point is the unique minimum.")
+        B.outro(("The diagonal entry for ", b, " is positive and the determinant is positive unless all the inputs are "
+                 "equal, so the Hessian is positive definite: the stationary point is the unique minimum."))
 
 
 def _leading_constant(expr: sp.Basic) -> sp.Basic:
@@ -223,9 +224,9 @@ def _tidy_sum(expr: sp.Basic) -> sp.Basic:
     return current
 
 
-def _interpretation(is_slope: bool, x: str, var: str) -> str:
+def _interpretation(is_slope: bool, var: sp.Symbol) -> tuple:
     if is_slope:
-        return (f"Interpretation: each residual is weighted by its input. If the line overshoots where "
-                f"the input is large, the sum is positive and {var} should decrease.")
-    return (f"Interpretation: this is proportional to the mean residual. If the predictions are too high on "
-            f"average, it is positive and {var} should decrease, shifting every prediction down.")
+        return ("Interpretation: each residual is weighted by its input. If the line overshoots where "
+                "the input is large, the sum is positive and ", var, " should decrease.")
+    return ("Interpretation: this is proportional to the mean residual. If the predictions are too high on "
+            "average, it is positive and ", var, " should decrease, shifting every prediction down.")

@@ -31,6 +31,12 @@ def require_spread(dataset, xs) -> None:
             f"undefined; use data with at least two different x values")
 
 
+def _sentence(text: str) -> str:
+    """A dataset description as a sentence: capital first letter, final full stop."""
+    text = text.strip().rstrip(".")
+    return text[:1].upper() + text[1:] + "."
+
+
 def _evaluate(prob, before: sp.Basic, after: sp.Basic, note: str = "") -> sp.Basic:
     return prob.B.add(Step(Rule.EVALUATE, before, after, note=note)).after
 
@@ -47,8 +53,8 @@ def worked_example(prob, cov_w: Step, b_eq: Step) -> dict:
     n = len(xs)
     ds = prob.dataset
     B.section(f"Worked example: {ds.name}",
-              f"{ds.description.rstrip('.')}. There are n = {n} rows. All arithmetic below is exact; "
-              f"decimals are shown where they terminate.")
+              (f"{_sentence(ds.description)} There are ", sp.Eq(N, n, evaluate=False),
+               " rows. All arithmetic below is exact; decimals are shown where they terminate."))
     xbar, ybar = sum(xs) / sp.Integer(n), sum(ys) / sp.Integer(n)
     for col, total, mean in ((x, sum(xs), xbar), (y, sum(ys), ybar)):
         shown_mean = _evaluate(prob, Mean(col), shown(total) / shown(n))

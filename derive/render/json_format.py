@@ -35,7 +35,7 @@ import math
 import sympy as sp
 from sympy.core.relational import Relational
 
-from ..steps import Derivation, Result, Section, Step, Table
+from ..steps import Derivation, Result, Section, Step, Table, prose_parts
 from .layout import rule_label
 from .printer import latex
 
@@ -82,8 +82,15 @@ def _table_json(t: Table) -> dict:
     }
 
 
+def _text(p) -> str:
+    """Prose as plain Unicode text (math parts printed as in the terminal)."""
+    from .printer import unicode
+
+    return "".join(part if isinstance(part, str) else unicode(part) for part in prose_parts(p))
+
+
 def _section_json(sec: Section) -> dict:
-    out = {"title": sec.title, "intro": sec.intro, "outro": sec.outro,
+    out = {"title": _text(sec.title), "intro": _text(sec.intro), "outro": _text(sec.outro),
            "steps": [step_json(s) for s in sec.steps]}
     if sec.table is not None:
         out["table"] = _table_json(sec.table)
@@ -127,7 +134,7 @@ def to_dict(derivation: Derivation) -> dict:
     """The derivation as plain JSON values (see the module docstring for the contract)."""
     return {
         "command": derivation.command,
-        "title": derivation.title,
+        "title": _text(derivation.title),
         "sections": [_section_json(s) for s in derivation.sections],
         "result": _result(derivation),
         "checks": [{"name": c.name, "passed": bool(c.passed), "detail": c.detail} for c in derivation.checks],

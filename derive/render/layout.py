@@ -3,8 +3,8 @@
 Within a section, steps form *chains*: a step whose ``before`` is the previous step's ``after``
 continues the chain and shows only ``= after``; any other step starts a new chain with
 ``before = after``. Equation steps show whole equations, one per row, the new one marked ⇔.
-A row with substeps ends a *block*; its substeps are laid out (nested) after the block, and the
-chain continues in the next block. Top-level steps are numbered 1, 2, 3, … through the
+A section's rows form one *block*; the substeps of its rows are laid out (nested) inline in the
+terminal, and after the block, one list per detailed step, in Markdown and LaTeX. Top-level steps are numbered 1, 2, 3, … through the
 derivation, substeps 3.1, 3.2, 3.2.1, ….
 
 The math is printed by the :class:`Style`'s printer; prose is left as plain text for each format
@@ -32,7 +32,7 @@ import sympy as sp
 from sympy.core.relational import Relational
 
 from ..rules import Rule
-from ..steps import Derivation, Section, Step, Table
+from ..steps import Derivation, Section, Step, Table, prose_parts
 from . import numbers
 from .forms import is_written
 
@@ -79,8 +79,9 @@ class Block:
     rows: list[Row]
 
     @property
-    def substeps(self) -> list[Row]:
-        return self.rows[-1].substeps if self.rows else []
+    def detailed(self) -> list[Row]:
+        """The rows whose steps have substeps, in order."""
+        return [r for r in self.rows if r.substeps]
 
 
 @dataclass
@@ -90,11 +91,25 @@ class TableLayout:
     totals: list[str] | None
 
 
+Spans = list  # [("text", str) | ("math", str)]
+
+
+def spans(p, style: "Style") -> Spans:
+    """Prose (see steps.prose_parts) as text and printed-math spans."""
+    return [("text", part) if isinstance(part, str) else ("math", style.math(part)) for part in prose_parts(p) if
+            not (isinstance(part, str) and part == "")]
+
+
+def plain(sp_list: Spans) -> str:
+    """Spans joined as they read in plain text (math as printed)."""
+    return "".join(text for _, text in sp_list)
+
+
 @dataclass
 class SectionLayout:
-    title: str
-    intro: str
-    outro: str
+    title: Spans
+    intro: Spans
+    outro: Spans
     blocks: list[Block]
     table: TableLayout | None
 
@@ -109,7 +124,7 @@ class ResultLayout:
 @dataclass
 class DocLayout:
     command: str
-    title: str
+    title: Spans
     sections: list[SectionLayout]
     results: list[ResultLayout]
     checks: list  # the CrossCheck objects themselves (prose only)
@@ -216,17 +231,13 @@ class _Layout:
         return TableLayout([self.math(c) for c in t.columns], rows, totals)
 
     def section(self, sec: Section) -> SectionLayout:
-        blocks: list[Block] = []
-        current: list[Row] = []
-        for row in self.chain(sec.steps):
-            current.append(row)
-            if row.substeps:
-                blocks.append(Block(current))
-                current = []
-        if current:
-            blocks.append(Block(current))
+        # NOTE: one block per section: a chain is never cut by the details of one of its steps;
+        # formats that cannot nest rows inside the display show those details after it.
+        rows = self.chain(sec.steps)
+        blocks = [Block(rows)] if rows else []
         table = self.table(sec.table) if sec.table is not None else None
-        return SectionLayout(sec.title, sec.intro, sec.outro, blocks, table)
+        st = self.style
+        return SectionLayout(spans(sec.title, st), spans(sec.intro, st), spans(sec.outro, st), blocks, table)
 
 
 def _same(a: sp.Basic, b: sp.Basic) -> bool:
@@ -243,4 +254,4 @@ def layout(derivation: Derivation, style: Style, *, digits: int) -> DocLayout:
     results = []
     for r in derivation.results:
         results.append(ResultLayout(style.math(r.name), style.math(r.exact), value_suffix(r.exact, style, digits)))
-    return DocLayout(derivation.command, derivation.title, sections, results, list(derivation.checks))
+    return DocLayout(derivation.command, spans(derivation.title, style), sections, results, list(derivation.checks))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from ..steps import Derivation
 from . import numbers
-from .layout import DocLayout, Row, SectionLayout, Style, TableLayout, layout
+from .layout import DocLayout, Row, SectionLayout, Style, TableLayout, layout, plain
 from .printer import unicode
 from .templates import render_template
 from .text import Colour, pad, width, wrap
@@ -126,13 +126,14 @@ def render_terminal(derivation: Derivation, *, digits: int = 6, color: bool = Fa
     c = Colour(color)
     sections = []
     for sec in doc.sections:
+        title, intro, outro = plain(sec.title), plain(sec.intro), plain(sec.outro)
         sections.append({
-            "heading": c("heading", sec.title),
-            "underline": "─" * width(sec.title),
-            "intro": wrap(sec.intro) if sec.intro else [],
+            "heading": c("heading", title),
+            "underline": "─" * width(title),
+            "intro": wrap(intro) if intro else [],
             "table": _table_lines(sec.table) if sec.table is not None else [],
             "lines": _section_lines(sec, c),
-            "outro": wrap(sec.outro) if sec.outro else [],
+            "outro": wrap(outro) if outro else [],
         })
     results = [c("bold", f"{r.name} = {r.exact}") + (f" {r.value}" if r.value else "") for r in doc.results]
     checks = []
@@ -143,6 +144,6 @@ def render_terminal(derivation: Derivation, *, digits: int = 6, color: bool = Fa
         checks.extend(wrapped[1:])
     return render_template(
         "terminal.txt.j2",
-        title=c("bold", doc.title), title_rule="═" * width(doc.title), command=doc.command,
+        title=c("bold", plain(doc.title)), title_rule="═" * width(plain(doc.title)), command=doc.command,
         sections=sections, results=results, checks=checks,
     )

@@ -38,6 +38,7 @@ class Flavour:
     """What differs between the two formats."""
 
     prose: Callable[[str], str]  # plain text in a paragraph
+    text_math: Callable[[str], str]  # math inside a paragraph or heading
     math_prose: Callable[[str], str]  # plain text inside display math
     inline: Callable[[str], str]  # inline math
     emphasis: Callable[[str], str]
@@ -47,9 +48,9 @@ class Flavour:
     tags: bool  # \tag{3} (LaTeX) or \qquad (3) (Markdown)
 
 
-MARKDOWN = Flavour(markdown_text, math_text, lambda m: f"${m}$", lambda t: f"*{t}*", lambda t: f"**{t}**",
+MARKDOWN = Flavour(markdown_text, lambda m: f"${m}$", math_text, lambda m: f"${m}$", lambda t: f"*{t}*", lambda t: f"**{t}**",
                    " — ", ("✓", "✗"), tags=False)
-LATEX = Flavour(latex_text, lambda s: ANNOTATION % latex_text(s), lambda m: rf"\(\displaystyle {m}\)",
+LATEX = Flavour(latex_text, lambda m: rf"\({m}\)", lambda s: ANNOTATION % latex_text(s), lambda m: rf"\(\displaystyle {m}\)",
                 lambda t: rf"\textit{{{t}}}", lambda t: rf"\textbf{{{t}}}", " --- ",
                 (r"$\checkmark$", r"$\times$"), tags=True)
 
@@ -113,6 +114,20 @@ def _substeps(rows: list[Row], f: Flavour, depth: int = 1, cap: int | None = Non
     return items
 
 
+def _rich(spans, f: Flavour) -> str:
+    """Prose spans: text escaped for the format, math as inline math."""
+    return "".join(f.prose(t) if kind == "text" else f.text_math(t) for kind, t in spans)
+
+
+def _details(block, f: Flavour, cap: int | None) -> list[dict]:
+    """One item per step with substeps: which step it is, then its substeps nested below."""
+    items = []
+    for r in block.detailed:
+        what = f"The {r.rule} step" + (f" ({r.tag})" if r.tag else "") + " in detail:"
+        items.append({"text": f.emphasis(f.prose(what)), "children": _substeps(r.substeps, f, 2, cap)})
+    return items
+
+
 def _table(t: TableLayout, f: Flavour) -> dict:
     cell = lambda m: f"${m}$" if m else ""  # noqa: E731
     return {"header": [cell("i")] + [cell(h) for h in t.header],
@@ -121,12 +136,11 @@ def _table(t: TableLayout, f: Flavour) -> dict:
 
 
 def _section(sec: SectionLayout, f: Flavour, cap: int | None) -> dict:
-    blocks = [{"rows": [aligned_row(r, f) for r in b.rows], "substeps": _substeps(b.substeps, f, 1, cap)}
-              for b in sec.blocks]
+    blocks = [{"rows": [aligned_row(r, f) for r in b.rows], "substeps": _details(b, f, cap)} for b in sec.blocks]
     return {
-        "title": f.prose(sec.title),
-        "intro": f.prose(sec.intro),
-        "outro": f.prose(sec.outro),
+        "title": _rich(sec.title, f),
+        "intro": _rich(sec.intro, f),
+        "outro": _rich(sec.outro, f),
         "table": _table(sec.table, f) if sec.table is not None else None,
         "blocks": blocks,
     }
@@ -137,7 +151,7 @@ def _context(derivation: Derivation, f: Flavour, digits: int, cap: int | None) -
     results = [f"{r.name} &= {r.exact}" + (f" {r.value}" if r.value else "") for r in doc.results]
     checks = [{"passed": c.passed, "mark": f.marks[0] if c.passed else f.marks[1],
                "line": f.strong(f.prose(c.name)) + f.dash + f.prose(c.detail)} for c in doc.checks]
-    return {"title": f.prose(doc.title), "command": f.prose(doc.command),
+    return {"title": _rich(doc.title, f), "command": f.prose(doc.command),
             "sections": [_section(s, f, cap) for s in doc.sections], "results": results, "checks": checks}
 
 
