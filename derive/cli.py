@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .errors import DeriveError, OptionError
 
-__all__ = ["main", "build_parser", "parse_params", "parse_direction", "output_format", "FORMATS", "LOSSES"]
+__all__ = ["main", "build_parser", "parse_params", "parse_direction", "parse_ridge",
+           "output_format", "FORMATS", "LOSSES"]
 
 # NOTE: the CLI's own contract; tests check these agree with derive.render and the problem.
 FORMATS = ("terminal", "markdown", "latex", "json")
@@ -55,18 +56,30 @@ def _digits(text: str) -> int:
     return value
 
 
+_NE_EPILOG = """\
+examples:
+  derive normal-equation                         # the matrix derivation alone
+  derive normal-equation --dataset salary        # ... and seed 002's worked example, exactly
+  derive normal-equation --data points.csv --x age --y height -o normal.tex
+
+Every matrix step is checked on random rational matrices of small concrete sizes. With data, the
+worked example uses the design matrix with the columns 1 and x, so beta = (intercept, slope).
+"""
+
 _MAIN_EPILOG = """\
 examples:
   derive linear-regression                          # the salary dataset, in the terminal
   derive linear-regression --dataset baby --params s,b
   derive linear-regression --data points.csv --x age --y height -o fit.md
+  derive fit --model "w1*x1 + w2*x2 + b" --params w1,w2,b --data houses.csv --y price
+  derive normal-equation --dataset salary           # the matrix form, and its worked example
   derive diff "(x + y + z)^2" --wrt y               # each rule named, step by step
   derive minimize "3*a^2 + b^2 - a*b + a"           # critical points, classified
   derive gallery --out output/
   derive datasets
 """
 
-_LR_EPILOG = f"""\
+_LR_EPILOG = """\
 examples:
   derive linear-regression --dataset salary
   derive linear-regression --dataset baby --loss half-sse --params beta_1,beta_0
@@ -85,6 +98,29 @@ EXPR is read by derive's own parser, never by Python: numbers (0.1 is exactly 1/
 sin, cos, tan, abs, sinh, cosh, tanh, asin, acos, atan; pi and E are constants. Quote EXPR in the
 shell. The output format follows the -o file's extension unless --format is given.
 """
+
+_FIT_EPILOG = """\
+examples:
+  derive fit --model "w1*x1 + w2*x2 + b" --params w1,w2,b --data houses.csv --y price
+  derive fit --model "a*x^2 + b*x + c" --params a,b,c --data points.csv
+  derive fit --model "w*x" --params w --data points.csv              # no intercept
+  derive fit --model "s*age + b" --params s,b --dataset baby --y height
+  derive fit --model "a*x^2 + b*x + c" --params a,b,c --data points.csv --ridge 0.5
+  derive fit --model "a*exp(b*x)" --params a,b --data points.csv     # not linear: no closed form
+  derive fit --model "b0 + b1*x + b2*x^2" --params b0,b1,b2 --data points.csv -o fit.tex
+
+Every name in the model that is not a parameter is a column of the data, used by its header
+name; the file may have any number of columns. y is --y, else the column named y, else the last
+column (for --dataset: the dataset's own y). The fit is exact: CSV decimals are rationals and the
+normal equations XᵀXθ = Xᵀy are solved in rational arithmetic, so each design column
+(the derivative of the model by a parameter: x, x^2, x1*x2, 1/x, ...) must be rational at the
+data; columns such as sin(x) are refused. A model that is not linear in its parameters gets its
+gradient and the plain statement that there is no closed form. Columns that are linearly
+dependent (x2 = 2*x1 + 1, a constant column beside an intercept, fewer rows than parameters) are
+an error that names them. --ridge LAMBDA (an exact number ≥ 0) adds LAMBDA times the sum of the
+squared parameters to the loss and solves (XᵀX + λI)θ = Xᵀy with λ = LAMBDA.
+
+""" + _EXPR_NOTE
 
 _DIFF_EPILOG = """\
 examples:
@@ -155,6 +191,43 @@ def build_parser() -> argparse.ArgumentParser:
                     help="names of the slope and the intercept, e.g. w,b or beta_1,beta_0 (default: %(default)s)")
     _output_options(lr)
     lr.set_defaults(func=_linear_regression)
+
+    fit = sub.add_parser(
+        "fit",
+        help="derive and solve the least-squares fit of any model linear in its parameters",
+        description="Derive the least-squares fit of a model to data step by step, and solve it exactly.",
+        epilog=_FIT_EPILOG,
+        formatter_class=fmt,
+    )
+    fit.add_argument("--model", metavar="EXPR", required=True,
+                     help='the model, e.g. "w1*x1 + w2*x2 + b"; its other names are data columns')
+    fit.add_argument("--params", metavar="NAMES", required=True,
+                     help="the model's parameters, comma-separated, e.g. w1,w2,b")
+    src = fit.add_mutually_exclusive_group(required=True)
+    src.add_argument("--data", metavar="FILE", help="a CSV file with a header row (all its columns are kept)")
+    src.add_argument("--dataset", metavar="NAME", help="a built-in dataset (see 'derive datasets')")
+    fit.add_argument("--y", metavar="COL", help="the column to predict (default: the column named y, else the "
+                                                "last column; for --dataset, the dataset's y)")
+    fit.add_argument("--ridge", metavar="LAMBDA", help="add the L2 penalty LAMBDA*(sum of squared parameters), "
+                                                       "LAMBDA an exact number >= 0, e.g. 0.5 or 1/4")
+    _output_options(fit)
+    fit.set_defaults(func=_fit)
+
+    ne = sub.add_parser(
+        "normal-equation",
+        help="derive the normal equation beta = (X^T X)^-1 X^T y in matrix form",
+        description="Derive the normal equation of least squares in matrix form, every matrix step verified; "
+                    "with data, work the example with X, X^T X, its inverse, X^T y and beta, exactly.",
+        epilog=_NE_EPILOG,
+        formatter_class=fmt,
+    )
+    src = ne.add_mutually_exclusive_group()
+    src.add_argument("--dataset", metavar="NAME", help="a built-in dataset for the worked example (see 'derive datasets')")
+    src.add_argument("--data", metavar="FILE", help="a CSV file with a header row for the worked example")
+    ne.add_argument("--x", metavar="COL", help="the CSV column to use as x (needed when FILE has more than 2 columns)")
+    ne.add_argument("--y", metavar="COL", help="the CSV column to use as y")
+    _output_options(ne)
+    ne.set_defaults(func=_normal_equation)
 
     diff = sub.add_parser(
         "diff",
@@ -247,6 +320,45 @@ def parse_direction(text: str) -> list:
                               "give numbers such as 1,1")
         out.append(value)
     return out
+
+
+def parse_ridge(text: str):
+    """``"0.5"`` -> ``1/2``: the ridge penalty, an exact rational number ≥ 0 read by the safe parser.
+
+    >>> parse_ridge("1/4"), parse_ridge("0")
+    (1/4, 0)
+    """
+    from .parse import parse
+
+    value = parse(text, "--ridge")
+    if not value.is_Rational:
+        raise OptionError(f"--ridge '{text}': the penalty must be an exact number such as 0.5 or 1/4 "
+                          "(the fit is solved in rational arithmetic)")
+    if value < 0:
+        raise OptionError(f"--ridge '{text}': the penalty must be ≥ 0; 0 is ordinary least squares")
+    return value
+
+
+# NOTE: names the fit's own formulas print (n rows, row index i, the loss L, the prediction ŷ, ...):
+# a parameter or a column with one of them would make the derivation ambiguous.
+FIT_TAKEN = frozenset({"L", "yhat"})
+
+
+def _check_fit_names(model, params, dataset) -> None:
+    """Parameters must not name a data column, and no name may be one the formulas already use."""
+    from .notation import RESERVED
+
+    taken = RESERVED | FIT_TAKEN
+    for p in params:
+        if str(p) in taken:
+            raise OptionError(f"--params: '{p}' is already used in the formulas; choose another name")
+        if str(p) in dataset.columns:
+            raise OptionError(f"--params: '{p}' is also a column of {dataset.name}; choose another name "
+                              f"for the parameter")
+    for s in sorted(model.free_symbols - set(params), key=str):
+        if str(s) in taken and str(s) in dataset.columns:
+            raise OptionError(f"--model: the column name '{s}' is already used in the formulas; rename the "
+                              f"column (and use the new name in the model)")
 
 
 def _check_point(text: str, point: dict, allowed) -> None:
@@ -351,6 +463,40 @@ def _finish(derivation, fmt: str, args) -> int:
     return 0
 
 
+def _fit(args) -> int:
+    fmt = _start(args)
+    from .data import load_dataset, read_csv
+    from .parse import parse, parse_names
+
+    model = parse(args.model, "--model")
+    params = parse_names(args.params, "--params")
+    ridge = parse_ridge(args.ridge) if args.ridge is not None else None
+    # NOTE: a model names its columns, so the whole file is kept (no --x); y defaults to 'y', else the last column.
+    dataset = read_csv(args.data, y=args.y, all_columns=True) if args.data is not None else load_dataset(args.dataset)
+    _check_fit_names(model, params, dataset)
+
+    from .problems.fit import fit
+
+    derivation = fit(dataset, model, params, y=args.y, ridge=ridge, digits=args.digits)
+    return _finish(derivation, fmt, args)
+
+
+def _normal_equation(args) -> int:
+    fmt = _start(args)
+    from .data import load_dataset, read_csv
+
+    dataset = None
+    if args.data is not None:
+        dataset = read_csv(args.data, x=args.x, y=args.y)
+    elif args.x is not None or args.y is not None:
+        raise OptionError("--x and --y choose columns of a CSV file; use them with --data FILE")
+    elif args.dataset is not None:
+        dataset = load_dataset(args.dataset)
+    from .problems.normal_equation import normal_equation
+
+    return _finish(normal_equation(dataset, digits=args.digits), fmt, args)
+
+
 def _diff(args) -> int:
     fmt = _start(args)
     if args.direction is not None and args.at is None:
@@ -409,8 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, --version and usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if args.command is None:
-        sys.stderr.write("derive: error: choose a command: linear-regression, diff, minimize, gallery or datasets; "
-                         "try 'derive --help'\n")
+        sys.stderr.write("derive: error: choose a command: linear-regression, fit, normal-equation, diff, minimize, gallery or "
+                         "datasets; try 'derive --help'\n")
         return 2
     try:
         return args.func(args)

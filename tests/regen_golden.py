@@ -38,6 +38,27 @@ def _regression(dataset: str, loss: str = "mse", params: tuple[str, str] = ("w",
     return build
 
 
+def _normal_equation(dataset: str):
+    def build():
+        from derive.data import load_dataset
+        from derive.problems.normal_equation import normal_equation
+
+        return normal_equation(load_dataset(dataset), digits=DIGITS)
+
+    return build
+
+
+def _fit(dataset: str, model: str, params: str, y: str):
+    def build():
+        from derive.data import load_dataset
+        from derive.parse import parse, parse_names
+        from derive.problems.fit import fit
+
+        return fit(load_dataset(dataset), parse(model), parse_names(params), y=y, digits=DIGITS)
+
+    return build
+
+
 def _diff(expr: str, wrt: str | None = None):
     def build():
         from derive.parse import parse, parse_names
@@ -83,6 +104,10 @@ CASES: tuple[Case, ...] = (
          _diff("(x + y + z)^2", "y"), ("markdown", "json")),
     Case("minimize-quadratic-ab", 'derive minimize "3*a^2 + b^2 - a*b + a"',
          _minimize("3*a^2 + b^2 - a*b + a"), ("markdown", "json")),
+    Case("normal-equation-salary", "derive normal-equation --dataset salary", _normal_equation("salary"),
+         ("markdown", "latex", "json")),
+    Case("fit-baby", "derive fit --model \"s*age + b\" --params s,b --dataset baby --y height",
+         _fit("baby", "s*age + b", "s,b", "height"), ("markdown", "json")),
 )
 
 

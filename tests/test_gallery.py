@@ -2,14 +2,12 @@
 
 Refresh output/ with ``derive gallery`` (or ``python -m derive gallery``) from the repository root.
 """
-import os
 import re
 import shlex
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import pdflatex
 
 from derive.cli import main
 from derive.gallery import EXAMPLES, file_names, render_index, write_gallery
@@ -72,29 +70,15 @@ def test_example_command_prints_the_gallery_file(example, capsys, fresh):
 TEX_FILES = sorted(OUTPUT.glob("*.tex"))
 
 
-def _need_pdflatex() -> str:
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is not installed, and CI is set: install TeX Live (see .ci/run)")
-        pytest.skip("pdflatex is not installed (install TeX Live to run this test; with CI set it fails instead)")
-    return exe
-
-
 def test_there_is_latex_to_compile():
     assert TEX_FILES, f"output/ holds no .tex file; run `{REFRESH}`"
 
 
 @pytest.mark.parametrize("tex", TEX_FILES, ids=[p.name for p in TEX_FILES])
 def test_latex_compiles_cleanly(tex, tmp_path):
-    exe = _need_pdflatex()
-    shutil.copy(tex, tmp_path / tex.name)
-    proc = subprocess.run([exe, "-halt-on-error", "-interaction=nonstopmode", "-no-shell-escape", tex.name],
-                          cwd=tmp_path, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
-    log_path = tmp_path / tex.with_suffix(".log").name
-    log = log_path.read_text(encoding="latin-1") if log_path.exists() else proc.stdout.decode("latin-1")
+    returncode, log = pdflatex(tex.read_text(encoding="utf-8"), tmp_path, tex.stem)
     errors = [line for line in log.splitlines() if line.startswith("!")]
-    assert proc.returncode == 0 and not errors, f"pdflatex failed on output/{tex.name}: {errors or log[-2000:]}"
+    assert returncode == 0 and not errors, f"pdflatex failed on output/{tex.name}: {errors or log[-2000:]}"
     assert (tmp_path / tex.with_suffix(".pdf").name).exists(), f"pdflatex wrote no PDF for output/{tex.name}"
     overfull = [m.group(0) for m in re.finditer(r"Overfull \\hbox[^\n]*\n(?:[^\n]+\n)?", log)]
     assert not overfull, f"output/{tex.name}: {len(overfull)} overfull line(s):\n" + "".join(overfull[:5])

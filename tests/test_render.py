@@ -3,12 +3,12 @@ balanced Markdown math; LaTeX that compiles; byte-identical output across runs."
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import pdflatex
 import sympy as sp
 
 from derive.errors import DeriveError, OptionError
@@ -178,8 +178,8 @@ def test_sparse_derivations_render(fmt, tmp_path):
             assert data["result"] == ({"s": {"exact": "a + 1", "latex": "a + 1", "value": None}}
                                       if d.results else {})
         if fmt == "latex" and d.command == "sparse":
-            proc = _compile(text, tmp_path)
-            assert proc.returncode == 0, proc.stdout[-3000:]
+            returncode, log = pdflatex(text, tmp_path)
+            assert returncode == 0, log[-3000:]
 
 
 # -- layout ----------------------------------------------------------------------------------------------
@@ -325,20 +325,9 @@ def test_latex_document(outputs):
     assert max_depth == 4  # the six-deep substeps are capped at LaTeX's four list levels
 
 
-def _compile(tex: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdflatex is not installed, and CI is set: the LaTeX output must be compiled in CI")
-        pytest.skip("pdflatex is not installed (set CI=1 to make this a failure)")
-    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
-    return subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
-
-
 def test_latex_compiles(outputs, tmp_path):
-    proc = _compile(outputs["latex"], tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    returncode, log = pdflatex(outputs["latex"], tmp_path)
+    assert returncode == 0, log[-3000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 0
     log = (tmp_path / "doc.log").read_text(errors="replace")
     assert "Missing character" not in log

@@ -105,15 +105,24 @@ class Differentiator:
         return self._chain(expr, var, before, outer, arg)
 
     def _chain(self, expr, var, before, outer: Step, inner_expr) -> Step:
+        fresh = _fresh_name(expr)
+        if fresh != U:  # the expression already uses u: name the inner expression otherwise
+            outer = Step(outer.rule, outer.before.xreplace({U: fresh}), outer.after.xreplace({U: fresh}))
         key = (outer.before,)
         if key in self.memo:
             outer = Step(Rule.SIMILARLY, outer.before, outer.after)
         else:
             self.memo[key] = outer.after
         inner = self(inner_expr, var)
-        after = outer.after.xreplace({U: inner_expr}) * inner.after
-        name = Step(Rule.DEFINE, U, inner_expr, note="the inner expression")
+        after = outer.after.xreplace({fresh: inner_expr}) * inner.after
+        name = Step(Rule.DEFINE, fresh, inner_expr, note="the inner expression")
         return Step(Rule.CHAIN, before, after, substeps=(name, outer, inner))
+
+
+def _fresh_name(expr: sp.Basic) -> sp.Symbol:
+    """u, unless the expression already has a u (or v, …): the name of a chain rule's inner expression."""
+    taken = {s.name for s in expr.free_symbols} | {b.name for b in expr.atoms(sp.IndexedBase)}
+    return next(sp.Symbol(n) for n in ("u", "v", "z", "t", "u_1", "u_2") if n not in taken)
 
 
 def _split_quotient(expr: sp.Mul):

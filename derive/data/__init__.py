@@ -126,10 +126,23 @@ def _choose(label: str, header: list[str], x: str | None, y: str | None) -> tupl
     return x, y
 
 
+def _choose_y(label: str, header: list[str], y: str | None) -> tuple[str, str]:
+    """All columns are kept and used by name (``derive fit``): y is the column asked for, else the
+    column named ``y``, else the last column; x (unused by a fit) is the first other column."""
+    if y is not None and y not in header:
+        raise DataError(f"{label}: no column {y!r} (asked for as y); the columns are {_names(header)}")
+    if y is None:
+        y = "y" if "y" in header else header[-1]
+    return next(h for h in header if h != y), y
+
+
 def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = None, name: str | None = None,
               description: str | None = None, source: str | None = None,
-              x_symbol: str = "x", y_symbol: str = "y") -> Dataset:
+              x_symbol: str = "x", y_symbol: str = "y", all_columns: bool = False) -> Dataset:
     """Parse CSV bytes (UTF-8, optional BOM, header row first); ``label`` names the input in errors.
+
+    With ``all_columns`` (``derive fit``: a model names its columns) a file of any width is fine and
+    only y is chosen: ``y``, else the column named ``y``, else the last column.
 
     >>> parse_csv(b"t,v\\n0.1,1\\n0.2,3\\n", "demo.csv").xy()
     ((1/10, 1/5), (1, 3))
@@ -172,7 +185,7 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
             f"{label} has only 1 column ({_names(header)}); a fit needs an x and a y column "
             "separated by a comma"
         )
-    x, y = _choose(label, header, x, y)
+    x, y = _choose_y(label, header, y) if all_columns and x is None else _choose(label, header, x, y)
     if not rows:
         raise DataError(f"{label} has a header but no data rows; add at least 2 rows")
     values: list[list[sp.Rational]] = [[] for _ in header]
@@ -195,7 +208,8 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
         columns={h: tuple(v) for h, v in zip(header, values)},
         x=x,
         y=y,
-        description=description or f"{y} against {x}, {len(rows)} rows from {label}",
+        description=description or (f"{len(header)} columns, {len(rows)} rows from {label}" if all_columns
+                                     else f"{y} against {x}, {len(rows)} rows from {label}"),
         source=source or label,
         x_symbol=x_symbol,
         y_symbol=y_symbol,
@@ -203,8 +217,9 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
 
 
 def read_csv(path, x: str | None = None, y: str | None = None, name: str | None = None, *,
-             x_symbol: str = "x", y_symbol: str = "y") -> Dataset:
+             x_symbol: str = "x", y_symbol: str = "y", all_columns: bool = False) -> Dataset:
     """Read a CSV file exactly. With exactly two columns, x is the first and y the second.
+    ``all_columns``: see :func:`parse_csv` (any number of columns; y defaults to 'y', else the last).
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as d:
@@ -225,7 +240,8 @@ def read_csv(path, x: str | None = None, y: str | None = None, name: str | None 
         raise DataError(f"{label}: permission denied; cannot read the file") from None
     except OSError as e:
         raise DataError(f"{label}: cannot read the file ({e.strerror or e})") from None
-    return parse_csv(data, label, x=x, y=y, name=name, x_symbol=x_symbol, y_symbol=y_symbol)
+    return parse_csv(data, label, x=x, y=y, name=name, x_symbol=x_symbol, y_symbol=y_symbol,
+                     all_columns=all_columns)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ..algebra.diff import Differentiator, derivative_chain
 from ..algebra.elimination import eliminate
 from ..errors import DataError, OptionError
 from ..evaluate import Unsupported, evaluate
-from ..notation import I, N, Sigma, column
+from ..notation import I, N, Sigma, column, indexed_to_base
 from ..rules import Rule
 from ..steps import Builder, CrossCheck, Derivation, Result, Step
 from .regression_numbers import shown
@@ -103,8 +103,11 @@ class _Fit:
     def define(self):
         B, Y = self.B, self.Y
         kind = "ridge-penalised mean squared error" if self.ridge is not None else "mean squared error"
+        penalty = () if self.ridge is None else (
+            " The penalty adds lambda times the sum of the squared parameters (the intercept included), with ",
+            sp.Eq(sp.Symbol("lambda"), self.ridge, evaluate=False), ".")
         B.section("Model and loss", ("The model is linear in its parameters ", sp.Tuple(*self.params),
-                                     f" if each one enters only as a factor; the loss is the {kind}."))
+                                     f" if each one enters only as a factor; the loss is the {kind}.") + penalty)
         B.define(self.yhat[I], self.model_i, "the model's prediction for row i")
         loss = Sigma((self.yhat[I] - Y[I]) ** 2)
         self.lam = sp.Symbol("lambda", nonnegative=True)
@@ -134,7 +137,7 @@ class _Fit:
         for p, phi in zip(self.params, phis):
             start = sp.Derivative(self.L, p)
             current = B.add(Step(Rule.SUBSTITUTE_DEFINITION, start, sp.Derivative(self.loss_expr, p))).after
-            if scalar:
+            if scalar or p is self.params[0]:  # the first is always derived in full
                 for step in derivative_chain(current, self.diff):
                     current = B.add(step).after
                 tidy = sums.factor_out(current)
@@ -152,7 +155,7 @@ class _Fit:
     def check_design(self):
         """Refuse a design whose columns are linearly dependent on this data, naming them."""
         n, p = self.ds.n, len(self.params)
-        if n < p:
+        if n < p and not self.ridge:
             raise DataError(f"{self.ds.name}: {n} rows for {p} parameters; least squares needs at least as many "
                             f"rows as parameters")
         self.columns = [self._column_values(phi) for phi in self.phis]
@@ -161,47 +164,61 @@ class _Fit:
         dep = linalg.first_dependent_column(self.columns)
         if dep is not None:
             k, combo = dep
-            terms = " + ".join(f"{sp.Rational(c.numerator, c.denominator)}·[{sp.sstr(self.phis[j])}]"
-                               for j, c in combo.items() if c != 0) or "0"
+            combination = sp.Add(*[sp.Rational(c.numerator, c.denominator) * indexed_to_base(self.phis[j])
+                                   for j, c in combo.items() if c != 0])
             raise DataError(
-                f"the design is rank-deficient on {self.ds.name}: the column for {self.params[k]} "
-                f"([{sp.sstr(self.phis[k])}]) equals {terms}; the parameters are not identifiable — "
-                f"remove {self.params[k]} or use data that separates them")
+                f"the design is rank-deficient on {self.ds.name}: the column of {self.params[k]} "
+                f"({sp.sstr(indexed_to_base(self.phis[k]))}) equals {sp.sstr(combination)} on every row, so the "
+                f"parameters are not identifiable; remove {self.params[k]} or a term it depends on, or use data "
+                f"that separates them")
 
     def _column_values(self, phi) -> list[Fraction]:
         out = []
+        shown_phi = sp.sstr(indexed_to_base(phi))
         for i in range(1, self.ds.n + 1):
             env = {I: i, **{self.cols[f]: self.data[self.cols[f]] for f in self.features}}
             try:
                 out.append(evaluate(phi, env))
             except Unsupported:
-                raise DataError(f"the design column {sp.sstr(phi)} is not rational at the data (row {i}); "
-                                f"exact least squares needs columns that are polynomials or ratios of the inputs")
+                raise DataError(f"the model term {shown_phi} cannot be computed exactly (exact least squares needs "
+                                f"terms built from the inputs with + - * / and integer powers, like x**2 or 1/x)")
+            except ZeroDivisionError:
+                raise DataError(f"the model term {shown_phi} divides by zero at data row {i}; remove that row "
+                                f"or change the model")
         return out
 
     def normal_equations(self, phis):
         B, p = self.B, len(self.params)
-        Y = [Fraction(v.p, v.q) for v in self.data[self.Y]]
+        offset = self.model_i.xreplace({q: 0 for q in self.params})  # the part of the model with no parameter
+        target = self.Y[I] - offset
+        f0 = self._column_values(offset) if offset != 0 else [Fraction(0)] * self.ds.n
+        Y = [Fraction(v.p, v.q) - o for v, o in zip(self.data[self.Y], f0)]
         A = linalg.gram(self.columns)
-        if self.ridge:
+        if self.ridge is not None:
             lam = Fraction(self.ridge.p, self.ridge.q)
             A = [[a + (lam if j == k else 0) for k, a in enumerate(row)] for j, row in enumerate(A)]
         rhs = linalg.moment(self.columns, Y)
-        B.section("The normal equations on the data",
-                  "Multiplying each condition by n/2 and splitting the sums gives XᵀXθ = Xᵀy"
-                  + (" + the penalty λθ on the left" if self.ridge else "") + "; the sums are computed exactly.")
+        B.section("The normal equations",
+                  "Multiplying each condition by n/2 and splitting the sums gives the normal equations "
+                  + ("(X transposed X + lambda I) theta = X transposed y" if self.ridge is not None else
+                     "X transposed X theta = X transposed y")
+                  + (", with the part of the model that has no parameter moved to the right" if offset != 0 else "")
+                  + "; then the sums are computed exactly on the data.")
         theta = sp.Matrix(self.params)
         sym_A = sp.Matrix(p, p, lambda j, k: _n_for_sum_of_one(Sigma(phis[j] * phis[k]))
-                          + (self.lam if (self.ridge and j == k) else 0))
-        sym_b = sp.Matrix(p, 1, lambda j, _: Sigma(phis[j] * self.Y[I]))
+                          + (self.lam if (self.ridge is not None and j == k) else 0))
+        sym_b = sp.Matrix(p, 1, lambda j, _: Sigma(phis[j] * target))
+        normal = [B.add(Step(Rule.EQ_MULTIPLY, c.after, sp.Eq((sym_A * theta)[j], sym_b[j], evaluate=False),
+                             factor=N / 2, note="and split the sums"), label=True)
+                  for j, c in enumerate(self.conditions)]
         num_A = sp.Matrix(p, p, lambda j, k: shown(A[j][k]))
         num_b = sp.Matrix(p, 1, lambda j, _: shown(rhs[j]))
-        B.add(Step(Rule.EVALUATE, sym_A, num_A, note="the matrix XᵀX" + (" + λI" if self.ridge else "")))
-        B.add(Step(Rule.EVALUATE, sym_b, num_b, note="the vector Xᵀy"))
-        self.system = [B.add(Step(Rule.EVALUATE, sp.Eq((sym_A * theta)[j], sym_b[j], evaluate=False),
+        B.add(Step(Rule.EVALUATE, sym_A, num_A, note="the coefficients"))
+        B.add(Step(Rule.EVALUATE, sym_b, num_b, note="the right-hand sides"))
+        self.system = [B.add(Step(Rule.EVALUATE, eq.after,
                                   sp.Eq(sp.expand((num_A.applyfunc(lambda e: e.doit()) * theta)[j]),
                                         num_b[j].doit(), evaluate=False)), label=True)
-                       for j in range(p)]
+                       for j, eq in enumerate(normal)]
         return A, rhs
 
     def solve(self, A, rhs) -> dict:

@@ -20,7 +20,7 @@ from .. import linalg
 from ..algebra import equations as eqs
 from ..notation import N
 from ..rules import Rule
-from ..steps import Builder, CrossCheck, Derivation, Result, Step
+from ..steps import Builder, Derivation, Result, Step
 from .regression_numbers import _numpy_check_design, _sentence, shown
 
 P = sp.Symbol("p", integer=True, positive=True)

@@ -19,10 +19,10 @@ from sympy.core.parameters import distribute
 from ..algebra import equations as eqs
 from ..algebra import sums
 from ..algebra.diff import Differentiator, derivative_chain
-from ..errors import DataError, OptionError
+from ..errors import OptionError
 from ..notation import I, IDENTIFIER, N, RESERVED, Mean, Sigma, column, parameter
 from ..rules import Rule
-from ..steps import Builder, CrossCheck, Derivation, Result, Step
+from ..steps import Builder, Derivation, Result, Step
 from . import regression_numbers as numbers
 
 # loss name -> (factor c in L = c Σ e_i², description)

@@ -11,7 +11,7 @@ import math
 import sympy as sp
 
 from ..errors import DataError, VerificationError
-from ..notation import I, N, Mean, Sigma
+from ..notation import I, N, Mean
 from ..rules import Rule
 from ..steps import CrossCheck, Step, Table
 
