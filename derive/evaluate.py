@@ -47,42 +47,53 @@ class _Eval:
         self.cache: dict = {}
 
     def run(self, e: sp.Basic) -> Fraction:
-        if e.is_Number:
-            return _fraction(e)
-        if e.is_Symbol:
-            if e not in self.env:
-                raise Unsupported(f"unbound symbol {e}")
-            return Fraction(self.env[e])
-        if isinstance(e, sp.Add):
-            return sum((self.run(a) for a in e.args), Fraction(0))
-        if isinstance(e, sp.Mul):
-            out = Fraction(1)
-            for a in e.args:
-                out *= self.run(a)
-            return out
-        if isinstance(e, sp.Pow):
-            if not e.exp.is_Integer:
-                raise Unsupported("non-integer power")
-            base = self.run(e.base)
-            if base == 0 and e.exp < 0:
-                raise ZeroDivisionError("division by zero")
-            return base ** int(e.exp)
-        if isinstance(e, sp.Indexed):
-            seq = self.env.get(e.base)
-            if seq is None:
-                raise Unsupported(f"unbound data {e.base}")
-            k = self.run(e.indices[0])
-            return Fraction(seq[int(k) - 1])
-        if isinstance(e, sp.Sum):
-            return self._sum(e)
-        if isinstance(e, Mean):
-            key = e
-            if key not in self.cache:
-                self.cache[key] = self.run(e.definition())
-            return self.cache[key]
-        if isinstance(e, sp.UnevaluatedExpr):
-            return self.run(e.args[0])
-        raise Unsupported(type(e).__name__)
+        # NOTE: dispatch on the exact type first (fast); fall back to isinstance for subclasses.
+        handler = _DISPATCH.get(type(e))
+        if handler is None:
+            handler = next((h for t, h in _ORDERED if isinstance(e, t)), None)
+            if handler is None:
+                raise Unsupported(type(e).__name__)
+        return handler(self, e)
+
+    def _number(self, e) -> Fraction:
+        return _fraction(e)
+
+    def _symbol(self, e) -> Fraction:
+        if e not in self.env:
+            raise Unsupported(f"unbound symbol {e}")
+        return Fraction(self.env[e])
+
+    def _add(self, e) -> Fraction:
+        return sum((self.run(a) for a in e.args), Fraction(0))
+
+    def _mul(self, e) -> Fraction:
+        out = Fraction(1)
+        for a in e.args:
+            out *= self.run(a)
+        return out
+
+    def _pow(self, e) -> Fraction:
+        if not e.exp.is_Integer:
+            raise Unsupported("non-integer power")
+        base = self.run(e.base)
+        if base == 0 and e.exp < 0:
+            raise ZeroDivisionError("division by zero")
+        return base ** int(e.exp)
+
+    def _indexed(self, e) -> Fraction:
+        seq = self.env.get(e.base)
+        if seq is None:
+            raise Unsupported(f"unbound data {e.base}")
+        k = self.run(e.indices[0])
+        return Fraction(seq[int(k) - 1])
+
+    def _mean(self, e) -> Fraction:
+        if e not in self.cache:
+            self.cache[e] = self.run(e.definition())
+        return self.cache[e]
+
+    def _unevaluated(self, e) -> Fraction:
+        return self.run(e.args[0])
 
     def _sum(self, e: sp.Sum) -> Fraction:
         (var, lo, hi), *rest = e.limits
@@ -98,3 +109,15 @@ class _Eval:
         else:
             self.env[var] = saved
         return total
+
+
+_ORDERED = [
+    (sp.Number, _Eval._number), (sp.Symbol, _Eval._symbol), (sp.Add, _Eval._add), (sp.Mul, _Eval._mul),
+    (sp.Pow, _Eval._pow), (sp.Indexed, _Eval._indexed), (sp.Sum, _Eval._sum), (Mean, _Eval._mean),
+    (sp.UnevaluatedExpr, _Eval._unevaluated),
+]
+_DISPATCH: dict = {}
+for _cls in (sp.Integer, sp.Rational, sp.core.numbers.One, sp.core.numbers.Zero, sp.core.numbers.NegativeOne,
+             sp.core.numbers.Half, sp.Symbol, sp.Dummy, sp.Add, sp.Mul, sp.Pow, sp.Indexed, sp.Sum,
+             sp.UnevaluatedExpr):
+    _DISPATCH[_cls] = next(h for t, h in _ORDERED if issubclass(_cls, t))

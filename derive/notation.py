@@ -13,6 +13,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import re
 
 import sympy as sp
@@ -55,13 +56,17 @@ class Mean(sp.Function):
 
     def definition(self) -> sp.Expr:
         """(1/n) Σ_{i=1}^{n} arg_i."""
-        arg = self.args[0]
-        bases = sorted(arg.atoms(sp.IndexedBase), key=str)
-        return Sigma(arg.xreplace({b: b[I] for b in bases})) / N
+        return _mean_definition(self.args[0])
 
     def _eval_derivative(self, s):
         # A mean depends on the data only, never on a parameter.
         return sp.S.Zero
+
+
+@functools.lru_cache(maxsize=1024)
+def _mean_definition(arg: sp.Basic) -> sp.Expr:
+    bases = sorted(arg.atoms(sp.IndexedBase), key=str)
+    return Sigma(arg.xreplace({b: b[I] for b in bases})) / N
 
 
 def expand_means(expr: sp.Basic) -> sp.Basic:

@@ -4,7 +4,7 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
 
 * EQUAL — ``before == after``. Definitions (``L(w,b)``, means) are expanded first. When a Σ over a
   symbolic ``n`` or data ``x_i`` is involved, n, the data and every other symbol are instantiated
-  with random rationals (n ∈ {2,…,6}) and both sides are compared exactly, several times
+  with random rationals (n ∈ {2,…,5}) and both sides are compared exactly, several times
   (Schwartz–Zippel). Otherwise the difference must expand (or cancel) to zero exactly; only an
   expression with transcendental functions that sympy cannot simplify to zero falls back to
   evaluation at random points with 60 significant digits, and the check says so.
@@ -52,7 +52,7 @@ class _Instance:
     def __init__(self, rng: random.Random, data: Mapping | None = None):
         self.rng = rng
         self.data = data
-        self.n = int(data[N]) if data is not None and N in data else rng.randint(2, 6)
+        self.n = int(data[N]) if data is not None and N in data else rng.randint(2, 5)
         self.values: dict = {}
 
     def rational(self) -> sp.Rational:
