@@ -126,7 +126,7 @@ _DIFF_EPILOG = """\
 examples:
   derive diff "3*a^2 + b^2 - a*b + a" --wrt a,b     # the gradient
   derive diff "(x + y + z)^2" --wrt y               # the chain rule, every rule named
-  derive diff "x^2 - 4*x + 5" --at x=0
+  derive diff "x^2 - 4*x + 5" --at x=0 --lr 0.1                  # seed 003: one gradient-descent step
   derive diff "3*a^2 + b^2 - a*b + a" --at a=1,b=2 --direction 1,1
   derive diff "exp(-x^2)*sin(x)" --order 2          # the Hessian (here the second derivative)
 
@@ -242,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--order", type=int, choices=(1, 2), default=1,
                       help="1: derivatives and gradient; 2: also the Hessian (default: %(default)s)")
     diff.add_argument("--at", metavar="POINT", help="evaluate at a point, e.g. a=1,b=2 (values are exact)")
+    diff.add_argument("--lr", metavar="ETA",
+                      help="with --at: take one gradient-descent step with learning rate ETA (an exact number > 0)")
     diff.add_argument("--direction", metavar="VECTOR",
                       help="with --at: the directional derivative along VECTOR, e.g. 1,1 (one number per variable)")
     _output_options(diff)
@@ -499,6 +501,8 @@ def _normal_equation(args) -> int:
 
 def _diff(args) -> int:
     fmt = _start(args)
+    if args.lr is not None and args.at is None:
+        raise OptionError("--lr needs a starting point: give --at too, e.g. --at x=0 --lr 0.1")
     if args.direction is not None and args.at is None:
         raise OptionError("--direction needs a point: give --at too, e.g. --at a=1,b=2 --direction 1,1")
     from .parse import parse, parse_names, parse_point
@@ -514,7 +518,12 @@ def _diff(args) -> int:
 
     from .problems.calculus import differentiation
 
-    derivation = differentiation(expr, wrt, order=args.order, at=at, direction=direction)
+    lr = None
+    if args.lr is not None:
+        lr = parse(args.lr, "--lr")
+        if not (lr.is_Rational and lr > 0):
+            raise OptionError(f"--lr '{args.lr}': the learning rate must be an exact number > 0, e.g. 0.1")
+    derivation = differentiation(expr, wrt, order=args.order, at=at, direction=direction, lr=lr)
     return _finish(derivation, fmt, args)
 
 

@@ -30,9 +30,26 @@ def test_seed_004_chain_rule_exercise():
     assert [s.rule.code for s in chain.substeps[2].substeps] == ["constant", "variable", "constant"]
 
 
-def test_seed_003_gradient_at_a_point():
-    d = differentiation(parse("x^2 - 4*x + 5"), parse_names("x"), at={x: 0})
-    assert d.results[0].exact == -4  # f'(0) = -4, so one step with eta = 0.1 gives x = 0.4
+def test_seed_003_one_gradient_descent_step():
+    d = differentiation(parse("x^2 - 4*x + 5"), parse_names("x"), at={x: 0}, lr=sp.Rational(1, 10))
+    assert [r.exact for r in d.results] == [-4, sp.Rational(2, 5)]  # f'(0) = -4; x_new = 0 - 0.1*(-4) = 0.4
+    values = [s.after for s in d.steps() if s.rule.code == "at-point" and s.before == parse("x^2 - 4*x + 5")]
+    assert values == [5, sp.Rational(89, 25)]  # f decreases from 5 to 3.56
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_descent_step_on_random_quadratics(seed):
+    import random
+
+    rng = random.Random(seed)
+    coeffs = [sp.Rational(rng.randint(1, 9), rng.randint(1, 4)) for _ in range(3)]
+    f = coeffs[0] * a**2 + coeffs[1] * b**2 + coeffs[2] * a * b / 10 + a - b
+    point = {a: sp.Rational(rng.randint(-5, 5)), b: sp.Rational(rng.randint(-5, 5))}
+    eta = sp.Rational(1, rng.randint(20, 50))
+    d = differentiation(f, (a, b), at=point, lr=eta)
+    new = [r.exact for r in d.results[2:]]
+    assert new == [point[v] - eta * sp.diff(f, v).xreplace(point) for v in (a, b)]
+    assert all(s.verified for s in d.steps())
 
 
 def test_directional_derivative_and_steepest_descent():

@@ -87,7 +87,7 @@ class _Calculus:
         self.H = H
         return H
 
-    def at_point(self, point: dict, direction=None):
+    def at_point(self, point: dict, direction=None, lr=None):
         B = self.B
         missing = [v for v in self.f.args if v not in point]
         if missing:
@@ -121,7 +121,28 @@ class _Calculus:
                        note="the steepest-descent direction: minus the gradient, normalised"))
         else:
             B.outro("The gradient is zero here: the point is a critical point and there is no steepest-descent direction.")
+        if lr is not None:
+            results += self.descent_step(point, g, lr)
         return results
+
+    def descent_step(self, point: dict, g: sp.Matrix, lr) -> list[Result]:
+        """One gradient-descent step from ``point`` with learning rate ``lr`` (seed 003's exercise)."""
+        B = self.B
+        eta = sp.Symbol("eta", positive=True)
+        B.section(("One gradient-descent step with ", sp.Eq(eta, lr, evaluate=False)),
+                  "Step against the gradient: the new point is the old one minus the learning rate times the gradient.")
+        old = sp.Matrix([point[v] for v in self.vars])
+        shown = sp.Matrix([sp.UnevaluatedExpr(old[k]) - sp.UnevaluatedExpr(lr) * sp.UnevaluatedExpr(g[k])
+                           for k in range(len(g))])
+        new = B.add(Step(Rule.ARITHMETIC, shown, old - lr * g, note="new point = old point − η · gradient")).after
+        new_point = dict(zip(self.vars, new))
+        f_old = B.add(Step(Rule.AT_POINT, self.expr, _at(self.expr, point), note="f at the old point")).after
+        B.data = {**point, **new_point}
+        f_new = B.add(Step(Rule.AT_POINT, self.expr, _at(self.expr, {**point, **new_point}),
+                           note="f at the new point")).after
+        verdict = "decreased" if f_new < f_old else "did not decrease: the learning rate is too large here"
+        B.outro(f"The value of f {verdict}.")
+        return [Result(sp.Symbol(f"{v}_new"), new_point[v]) for v in self.vars]
 
     # -- minimisation ---------------------------------------------------------------------------
     def conditions(self) -> list[Step]:
@@ -207,7 +228,8 @@ def _at(expr: sp.Basic, point: dict) -> sp.Basic:
     return sp.simplify(expr.xreplace(point))
 
 
-def differentiation(expr: sp.Basic, wrt=None, *, order: int = 1, at: dict | None = None, direction=None) -> Derivation:
+def differentiation(expr: sp.Basic, wrt=None, *, order: int = 1, at: dict | None = None, direction=None,
+                    lr=None) -> Derivation:
     """Derive ∂f/∂v for each v in ``wrt`` (the gradient for several), optionally the Hessian and values at a point."""
     with distribute(False):
         c = _Calculus("diff", expr, _variables(expr, wrt))
@@ -218,7 +240,7 @@ def differentiation(expr: sp.Basic, wrt=None, *, order: int = 1, at: dict | None
             c.hessian()
         results = [Result(sp.Derivative(c.f, v), g) for v, g in zip(c.vars, grad)]
         if at is not None:
-            results = c.at_point(at, direction)
+            results = c.at_point(at, direction, lr)
         return c.B.build(results, meta={"variables": [str(v) for v in c.vars], "order": order})
 
 
