@@ -1,5 +1,4 @@
 """derive.data: exact CSV parsing, every DataError, the built-in datasets."""
-import os
 
 import pytest
 import sympy as sp
@@ -189,10 +188,13 @@ def test_directory(tmp_path):
         read_csv(tmp_path)
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read any file")
-def test_unreadable_file(tmp_path):
+def test_unreadable_file(tmp_path, monkeypatch):
     path = write(tmp_path, "x,y\n1,2\n3,4\n")
-    path.chmod(0)
+
+    def denied(self):  # NOTE: simulated, so that the test also runs as root (CI), who can read any file
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(path), "read_bytes", denied)
     with pytest.raises(DataError, match="permission denied"):
         read_csv(path)
 
