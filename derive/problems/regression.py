@@ -195,8 +195,10 @@ class _Regression:
         H = sp.Matrix([[_tidy_sum(e) for e in row] for row in entries])
         names = sp.Matrix([[sp.Derivative(L, w, 2), sp.Derivative(L, w, b)],
                            [sp.Derivative(L, b, w), sp.Derivative(L, b, 2)]])
-        B.add(Step(Rule.HESSIAN, names, H))
-        det = B.add(Step(Rule.DETERMINANT, sp.Determinant(H), sp.expand(H.det()))).after
+        Hname = sp.MatrixSymbol("H", 2, 2)
+        B.define(Hname, names, "the Hessian: the matrix of second partial derivatives")
+        B.add(Step(Rule.HESSIAN, Hname, H))
+        det = B.add(Step(Rule.DETERMINANT, sp.Determinant(Hname), sp.expand(H.det()))).after
         det = B.add(sums.to_means(det, [self.x[I]])).after
         k = sp.cancel(det / self.cxx.after)
         self.hessian_det = B.add(Step(Rule.CENTRED, det, k * self.cxx.before, premises=(self.cxx,))).after
