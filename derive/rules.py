@@ -121,6 +121,11 @@ def _sum_symbols():
     return i, n, a, bb
 
 
+def _f_tan():
+    x = sp.Symbol("x")
+    return sp.Eq(_d(sp.tan(x), x), 1 + sp.tan(x) ** 2)
+
+
 def _f_sum_termwise():
     i, n, a, _ = _sum_symbols()
     w = sp.Symbol("w")
@@ -209,6 +214,8 @@ class Rule(enum.Enum):
     LOG = RuleInfo("log", "logarithm rule", "The derivative of log x is 1/x.", "d(log x)/dx = 1/x", CheckKind.EQUAL, _f_log)
     SIN = RuleInfo("sin", "sine rule", "The derivative of sin x is cos x.", "d(sin x)/dx = cos x", CheckKind.EQUAL, _f_sin)
     COS = RuleInfo("cos", "cosine rule", "The derivative of cos x is -sin x.", "d(cos x)/dx = -sin x", CheckKind.EQUAL, _f_cos)
+    TAN = RuleInfo("tan", "tangent rule", "The derivative of tan x is 1 + tan² x, that is sec² x.",
+                   "d(tan x)/dx = 1 + tan^2 x", CheckKind.EQUAL, _f_tan)
     SUM_TERMWISE = RuleInfo("sum-termwise", "differentiate term by term",
                             "The sum has a fixed number of terms, so the derivative moves inside it.",
                             "d/dw sum f_i = sum df_i/dw", CheckKind.EQUAL, _f_sum_termwise)

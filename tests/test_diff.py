@@ -27,6 +27,8 @@ def shape(step):
     (sp.exp(x), x, "exp"),
     (sp.log(x), x, "log"),
     (sp.sin(x**2), x, ("chain", ["define", "sin", "power"])),
+    (sp.tan(x), x, "tan"),
+    (sp.cos(3 * x), x, ("chain", ["define", "cos", ("constant-factor", ["variable"])])),
     (x * sp.sin(x), x, ("product", ["variable", "sin"])),
     (sp.sin(x) / x**2, x, ("quotient", ["sin", "power"])),
     (x**x, x, "sympy-diff"),

@@ -25,7 +25,7 @@ from ..steps import Step
 U = sp.Symbol("u")  # the inner expression of a chain rule, named for the outer derivative
 MAX_CHAIN = 200
 
-_ELEMENTARY = {sp.exp: Rule.EXP, sp.log: Rule.LOG, sp.sin: Rule.SIN, sp.cos: Rule.COS}
+_ELEMENTARY = {sp.exp: Rule.EXP, sp.log: Rule.LOG, sp.sin: Rule.SIN, sp.cos: Rule.COS, sp.tan: Rule.TAN}
 
 
 def _d(expr, var):
