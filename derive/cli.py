@@ -568,7 +568,10 @@ def main(argv: list[str] | None = None) -> int:
                          "datasets; try 'derive --help'\n")
         return 2
     try:
-        return args.func(args)
+        from .budget import COMMAND_SECONDS, time_budget
+
+        with time_budget(COMMAND_SECONDS, f"derive {args.command}"):
+            return args.func(args)
     except DeriveError as e:
         sys.stderr.write(f"derive: error: {e}\n")
         return e.exit_code

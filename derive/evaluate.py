@@ -35,6 +35,15 @@ def _fraction(num: sp.Basic) -> Fraction:
     raise Unsupported(type(num).__name__)
 
 
+def _as_fraction(value) -> Fraction:
+    """A bound value as a fraction; an irrational one (√2) is Unsupported, so sympy takes over."""
+    if isinstance(value, (int, Fraction)):
+        return Fraction(value)
+    if isinstance(value, sp.Basic) and value.is_Rational:
+        return _fraction(value)
+    raise Unsupported(f"not rational: {value}")
+
+
 def evaluate(expr: sp.Basic, env: Mapping) -> Fraction:
     """Value of ``expr`` where ``env`` maps symbols to numbers and IndexedBases to sequences
     (1-based in the expression, 0-based in the sequence)."""
@@ -61,7 +70,7 @@ class _Eval:
     def _symbol(self, e) -> Fraction:
         if e not in self.env:
             raise Unsupported(f"unbound symbol {e}")
-        return Fraction(self.env[e])
+        return _as_fraction(self.env[e])
 
     def _add(self, e) -> Fraction:
         return sum((self.run(a) for a in e.args), Fraction(0))
@@ -85,7 +94,7 @@ class _Eval:
         if seq is None:
             raise Unsupported(f"unbound data {e.base}")
         k = self.run(e.indices[0])
-        return Fraction(seq[int(k) - 1])
+        return _as_fraction(seq[int(k) - 1])
 
     def _mean(self, e) -> Fraction:
         if e not in self.cache:

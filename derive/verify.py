@@ -35,7 +35,8 @@ from typing import Mapping
 
 import sympy as sp
 
-from .errors import VerificationError
+from .budget import time_budget
+from .errors import BudgetError, VerificationError
 from .evaluate import Unsupported, evaluate
 from .verify_matrix import has_matrix_symbols, invertible, matrices_equal
 from .notation import I, N, Mean, expand_means
@@ -43,6 +44,7 @@ from .rules import CheckKind
 from .steps import Check, Step
 
 TRIALS = 3
+SIMPLIFY_SECONDS = 5
 _DIGITS = 60
 
 
@@ -137,6 +139,11 @@ def _eval_derivatives(e: sp.Basic) -> sp.Basic:
     return e.replace(lambda t: isinstance(t, (sp.Derivative, sp.Subs)), lambda t: t.doit(deep=False)) if e.has(sp.Derivative, sp.Subs) else e
 
 
+def _high_powers(e: sp.Basic) -> bool:
+    """A power of a sum with an exponent above 8: expanding it is out of the question."""
+    return any(isinstance(p.base, sp.Add) and p.exp.is_Integer and abs(p.exp) > 8 for p in e.atoms(sp.Pow))
+
+
 def _components(a: sp.Basic, b: sp.Basic):
     """Pairs of scalar expressions whose equality means a == b (matrices, equations, scalars)."""
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
@@ -197,12 +204,22 @@ class _Equal:
             self.method = "data" if self.data is not None else "random-instances"
             return self._sides_by_instances(a, b, scan)
         d = (a - b).doit()
-        if sp.expand(d) == 0:
+        if _high_powers(d):
+            # NOTE: expanding (x + y + z)**99 would never finish; a rational function is decided just as
+            # exactly at random rational points (Schwartz–Zippel), which the evaluator does quickly.
+            if d.is_rational_function():
+                self.method = "random-points"
+                return self._by_instances(d)
+        elif sp.expand(d) == 0:
             return True
-        if d.is_rational_function():
+        elif d.is_rational_function():
             return sp.cancel(sp.together(d)) == 0
-        if sp.simplify(d) == 0:
-            return True
+        try:
+            with time_budget(SIMPLIFY_SECONDS, "simplifying a difference"):
+                if sp.simplify(d) == 0:
+                    return True
+        except (RecursionError, BudgetError):
+            pass  # sympy could not simplify it: decide numerically below
         self.method = "numeric"
         return self._by_instances(d)
 
@@ -268,6 +285,7 @@ def _describe(kind: CheckKind, method: str) -> str:
         "random-instances": f"exact equality at {TRIALS} random rational instances of n, the data and the parameters",
         "data": "exact evaluation on the data",
         "numeric": f"equality at {TRIALS} random points to {_DIGITS} significant digits",
+        "random-points": f"exact equality of rational functions at {TRIALS} random rational points",
         "random-matrices": f"exact equality on {TRIALS} sets of random rational matrices of small sizes",
     }[method]
     what = {

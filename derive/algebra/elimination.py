@@ -15,13 +15,24 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..budget import time_budget
+from ..errors import BudgetError
 from ..rules import Rule
 from ..steps import Step
 from . import equations as eqs
 
 
 def _simplest(expr: sp.Basic) -> sp.Basic:
-    candidates = [expr, sp.expand(expr), sp.simplify(expr)]
+    """The shortest of the expression, its expansion and sympy's simplification (each only if it is
+    cheap to get: a power of a sum above 8 is never expanded, simplify gets a time budget)."""
+    candidates = [expr]
+    if not any(isinstance(p.base, sp.Add) and p.exp.is_Integer and abs(p.exp) > 8 for p in expr.atoms(sp.Pow)):
+        candidates.append(sp.expand(expr))
+        try:
+            with time_budget(2, "simplifying"):
+                candidates.append(sp.simplify(expr))
+        except (RecursionError, BudgetError):
+            pass
     return min(candidates, key=lambda e: (sp.count_ops(e), len(sp.sstr(e))))
 
 

@@ -95,8 +95,11 @@ class _Calculus:
                                   f"{','.join(f'{v}=1' for v in self.f.args)})")
         B.data = dict(point)
         B.section(("At the point ",) + _point(point))
-        g = B.add(Step(Rule.AT_POINT, sp.Matrix(self.grad), sp.Matrix([_at(e, point) for e in self.grad]))).after
-        results = [Result(sp.Derivative(self.f, v), g[k]) for k, v in enumerate(self.vars)]
+        values = [_real_value(e, point, "the derivative") for e in self.grad]
+        g = B.add(Step(Rule.AT_POINT, sp.Matrix([_plugged(e, point) for e in self.grad]), sp.Matrix(values),
+                       note="the gradient at the point")).after
+        results = [Result(sp.Subs(sp.Derivative(self.f, v), tuple(point), tuple(point.values())), g[k])
+                   for k, v in enumerate(self.vars)]
         norm2 = sum(c**2 for c in g)
         if direction is not None:
             d = sp.Matrix(direction)
@@ -116,7 +119,8 @@ class _Calculus:
             results.append(Result(sp.Symbol("D_u f"), du))
         if norm2 != 0:
             length = sp.sqrt(norm2)
-            shown = sp.Matrix([sp.UnevaluatedExpr(-c) / sp.UnevaluatedExpr(length) for c in g])
+            shown = sp.Matrix([sp.Mul(sp.UnevaluatedExpr(-c), sp.Pow(sp.UnevaluatedExpr(length), -1, evaluate=False),
+                                      evaluate=False) for c in g])
             B.add(Step(Rule.ARITHMETIC, shown, sp.Matrix([sp.radsimp(-c / length) for c in g]),
                        note="the steepest-descent direction: minus the gradient, normalised"))
         else:
@@ -136,10 +140,11 @@ class _Calculus:
                            for k in range(len(g))])
         new = B.add(Step(Rule.ARITHMETIC, shown, old - lr * g, note="new point = old point − η · gradient")).after
         new_point = dict(zip(self.vars, new))
-        f_old = B.add(Step(Rule.AT_POINT, self.expr, _at(self.expr, point), note="f at the old point")).after
+        f_old = B.add(Step(Rule.AT_POINT, _plugged(self.expr, point), _real_value(self.expr, point, "f"),
+                           note="f at the old point")).after
         B.data = {**point, **new_point}
-        f_new = B.add(Step(Rule.AT_POINT, self.expr, _at(self.expr, {**point, **new_point}),
-                           note="f at the new point")).after
+        f_new = B.add(Step(Rule.AT_POINT, _plugged(self.expr, {**point, **new_point}),
+                           _real_value(self.expr, {**point, **new_point}, "f"), note="f at the new point")).after
         verdict = "decreased" if f_new < f_old else "did not decrease: the learning rate is too large here"
         B.outro(f"The value of f {verdict}.")
         return [Result(sp.Symbol(f"{v}_new"), new_point[v]) for v in self.vars]
@@ -166,8 +171,15 @@ class _Calculus:
         B.section("Solving the system", "The equations are not linear, so sympy's solver finds the solutions; "
                                         "each one is checked by substituting it back.")
         system = [c.after.lhs for c in conds]
-        with time_budget(SOLVE_SECONDS, "solving the stationarity equations"):
-            found = sp.solve(system, self.vars, dict=True)
+        try:
+            with time_budget(SOLVE_SECONDS, "solving the stationarity equations"):
+                found = sp.solve(system, self.vars, dict=True)
+        except NotImplementedError:
+            raise ExpressionError(f"sympy's solver cannot solve the stationarity equations of {sp.sstr(self.expr)}; "
+                                  f"derive cannot find its critical points") from None
+        if self.expr.has(sp.sin, sp.cos, sp.tan):
+            B.outro("The function is periodic in some variable: sympy's solver returns the solutions in one "
+                    "period, and the others repeat them with the period.")
         points, free = [], []
         for sol in found:
             if any(v not in sol for v in self.vars):
@@ -175,6 +187,9 @@ class _Calculus:
                 continue
             if not all(sp.im(val) == 0 for val in sol.values()):
                 continue
+            at = self.expr.xreplace(sol)
+            if at.has(sp.zoo, sp.nan) or sp.im(at) != 0:
+                continue  # outside the domain of f (e.g. log of a negative number)
             B.data = {v: sol[v] for v in self.vars}
             B.add(Step(Rule.SOLVE_SYMPY, sp.Matrix(self.grad), sp.zeros(len(self.grad), 1),
                        note="critical point " + ", ".join(f"{v} = {sp.sstr(sol[v])}" for v in self.vars)))
@@ -224,6 +239,23 @@ def _point(point: dict) -> tuple:
     return tuple(parts)
 
 
+def _plugged(expr: sp.Basic, point: dict) -> sp.Basic:
+    """The expression with the coordinates written in (not yet computed)."""
+    return expr.xreplace({v: sp.UnevaluatedExpr(c) for v, c in point.items()})
+
+
+def _real_value(expr: sp.Basic, point: dict, what: str) -> sp.Basic:
+    """The exact value at the point; an error when it is undefined or not real there."""
+    value = _at(expr, point)
+    where = ", ".join(f"{v} = {sp.sstr(c)}" for v, c in point.items())
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ExpressionError(f"--at {where}: {what} is not defined there (a division by zero or a pole); "
+                              f"choose another point")
+    if value.is_real is False or (value.is_number and sp.im(value) != 0):
+        raise ExpressionError(f"--at {where}: {what} is not a real number there; choose a point in the domain")
+    return value
+
+
 def _at(expr: sp.Basic, point: dict) -> sp.Basic:
     return sp.simplify(expr.xreplace(point))
 
@@ -236,9 +268,14 @@ def differentiation(expr: sp.Basic, wrt=None, *, order: int = 1, at: dict | None
         c.define()
         grad = c.partials()
         c.gradient()
-        if order == 2:
-            c.hessian()
         results = [Result(sp.Derivative(c.f, v), g) for v, g in zip(c.vars, grad)]
+        if order == 2:
+            H = c.hessian()
+            for j, vj in enumerate(c.vars):
+                for k, vk in enumerate(c.vars):
+                    if k >= j:  # the Hessian is symmetric: each second derivative once
+                        name = sp.Derivative(c.f, (vj, 2)) if j == k else sp.Derivative(c.f, vj, vk)
+                        results.append(Result(name, H[j, k]))
         if at is not None:
             results = c.at_point(at, direction, lr)
         return c.B.build(results, meta={"variables": [str(v) for v in c.vars], "order": order})

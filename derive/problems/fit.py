@@ -106,8 +106,12 @@ class _Fit:
         penalty = () if self.ridge is None else (
             " The penalty adds lambda times the sum of the squared parameters (the intercept included), with ",
             sp.Eq(sp.Symbol("lambda"), self.ridge, evaluate=False), ".")
-        B.section("Model and loss", ("The model is linear in its parameters ", sp.Tuple(*self.params),
-                                     f" if each one enters only as a factor; the loss is the {kind}.") + penalty)
+        names: list = []
+        for k, par in enumerate(self.params):
+            names += ([", "] if k else []) + [par]
+        B.section("Model and loss", ("The parameters are ",) + tuple(names) +
+                  (f". The model is linear in them if each one enters only as a factor; the loss is the {kind}.",)
+                  + penalty)
         B.define(self.yhat[I], self.model_i, "the model's prediction for row i")
         loss = Sigma((self.yhat[I] - Y[I]) ** 2)
         self.lam = sp.Symbol("lambda", nonnegative=True)

@@ -21,7 +21,7 @@ from ..algebra import equations as eqs
 from ..notation import N
 from ..rules import Rule
 from ..steps import Builder, Derivation, Result, Step
-from .regression_numbers import _numpy_check_design, _sentence, shown
+from .regression_numbers import _numpy_check_design, _sentence, require_spread, shown
 
 P = sp.Symbol("p", integer=True, positive=True)
 
@@ -125,6 +125,7 @@ class _Normal:
     def worked_example(self):
         B, ds = self.B, self.ds
         xs, ys = ds.xy()
+        require_spread(ds, xs)
         n = len(xs)
         B.section(f"Worked example: {ds.name}",
                   f"{_sentence(ds.description)} With one input, X has the columns 1 and x, and beta = (intercept, slope).")
