@@ -115,3 +115,37 @@ def test_bad_point():
         differentiation(parse("a*b"), parse_names("a"), at={a: 1})
     with pytest.raises(ExpressionError, match="zero vector"):
         differentiation(parse("a*b"), parse_names("a,b"), at={a: 1, b: 1}, direction=[0, 0])
+
+
+@pytest.mark.parametrize("text, point, words", [
+    ("1/x", {x: 0}, "not defined there"),
+    ("log(x)", {x: 0}, "not defined there"),
+    ("sqrt(x)", {x: -1}, "not a real number"),
+])
+def test_singular_points_are_refused(text, point, words):
+    with pytest.raises(ExpressionError, match=words):
+        differentiation(parse(text), None, at=point)
+
+
+def test_points_outside_the_domain_are_not_critical_points():
+    d = minimization(parse("x^2 - 2*log(x)"))  # 2x - 2/x = 0 at x = ±1, but log(-1) is not real
+    assert [cp["point"] for cp in d.meta["critical_points"]] == [{x: 1}]
+
+
+def test_irrational_critical_points():
+    d = minimization(parse("x^3 - 6*x"))
+    points = sorted(cp["point"][x] for cp in d.meta["critical_points"])
+    assert points == [-sp.sqrt(2), sp.sqrt(2)]
+    assert all(s.verified for s in d.steps())
+
+
+@pytest.mark.parametrize("text", ["sin(sin(sin(x)))", "(x + y + z + w)^60"])
+def test_hard_expressions_finish(text):
+    d = differentiation(parse(text), None)
+    for r, v in zip(d.results, sorted(parse(text).free_symbols, key=str)):
+        assert sp.simplify(r.exact - sp.diff(parse(text), v)) == 0
+
+
+def test_a_function_sympy_cannot_solve_is_a_clear_error():
+    with pytest.raises(ExpressionError, match="cannot solve"):
+        minimization(parse("abs(x)"))

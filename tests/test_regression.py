@@ -131,3 +131,20 @@ def test_a_wrong_algebra_step_is_caught(monkeypatch):
     monkeypatch.setattr(sums, "factor_out", wrong)
     with pytest.raises(VerificationError):
         linear_regression(make_dataset([1, 2, 4], [1, 3, 4]))
+
+
+def test_large_numbers_stay_exact_and_the_float_check_is_reported():
+    """y near 1e9: exact arithmetic is unaffected; numpy's float64 answer is compared, not trusted."""
+    ys = [1000000001, sp.Rational("1000000002.5"), sp.Rational("1000000002.9"), sp.Rational("1000000004.1")]
+    d = linear_regression(make_dataset([1, 2, 3, 4], ys))
+    assert [r.exact for r in d.results] == list(independent_solution([1, 2, 3, 4], ys))
+    numpy_check = [c for c in d.checks if c.name == "numpy.linalg.lstsq"][0]
+    assert "relative difference" in numpy_check.detail
+
+
+def test_data_too_large_for_float64():
+    ys = [sp.Integer(10) ** 400, sp.Integer(10) ** 400 + 1, sp.Integer(10) ** 400 + 3]
+    d = linear_regression(make_dataset([1, 2, 3], ys))
+    assert [r.exact for r in d.results] == list(independent_solution([1, 2, 3], ys))
+    numpy_check = [c for c in d.checks if c.name == "numpy.linalg.lstsq"][0]
+    assert not numpy_check.passed and "float64" in numpy_check.detail
