@@ -27,8 +27,18 @@ def write_atomic_bytes(path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; an unusable path raises :class:`OptionError`."""
     target = Path(path)
     label = str(path)
+    if target.is_symlink():  # write the file the link points to, and keep the link
+        target = target.resolve()
     if target.is_dir():
         raise OptionError(f"cannot write {label}: it is a directory; give a file name")
+    if target.exists() and not target.is_file():
+        # NOTE: a device or a pipe (/dev/null, a FIFO) cannot be replaced by renaming; write through it.
+        try:
+            with open(target, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            raise OptionError(f"cannot write {label}: {e.strerror or e}") from None
+        return
     directory = target.parent
     if not directory.is_dir():
         raise OptionError(f"cannot write {label}: the directory {str(directory)!r} does not exist")

@@ -59,8 +59,8 @@ class Mean(sp.Function):
         return _mean_definition(self.args[0])
 
     def _eval_derivative(self, s):
-        # A mean depends on the data only, never on a parameter.
-        return sp.S.Zero
+        # The mean of a data expression is constant; a mean that contains s is differentiated inside.
+        return Mean(sp.diff(self.args[0], s)) if self.args[0].has(s) else sp.S.Zero
 
 
 @functools.lru_cache(maxsize=1024)

@@ -208,7 +208,16 @@ class _Parser:
             raise self.fail(tok.pos, f"'{word}' is a function: write {word}(...)")
         if word in CONSTANTS:
             return CONSTANTS[word]
+        if reserved_name(word):
+            raise self.fail(tok.pos, f"'{word}' is a reserved name (sympy reads it as something else); "
+                                     f"choose another name, e.g. {word}_1")
         return parameter(word)
+
+
+def reserved_name(word: str) -> bool:
+    """Names such as I, N, S, gamma or zeta mean something else to sympy: a result written with them
+    would not read back (the JSON contract promises that every exact value does)."""
+    return hasattr(sp, word) and word not in CONSTANTS and word not in FUNCTIONS
 
 
 def _describe_char(text: str, pos: int) -> str:
@@ -239,7 +248,14 @@ def parse(text: str, what: str = "expression") -> sp.Basic:
         raise ExpressionError(f"{what}: {len(text)} characters is more than the limit of {MAX_LENGTH}")
     if not text.strip():
         raise ExpressionError(f"{what}: empty; write an expression such as x**2 - 4*x + 5")
-    return _Parser(text, what).parse()
+    result = _Parser(text, what).parse()
+    if result.has(sp.I):
+        raise ExpressionError(f"{what} '{text[:60]}': it has an imaginary part (such as sqrt(-1)); derive works "
+                              f"with real numbers")
+    if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ExpressionError(f"{what} '{text[:60]}': a part of it is undefined (such as log(0) or 1/0); "
+                              f"remove it")
+    return result
 
 
 def parse_names(text: str, what: str = "--vars") -> tuple[sp.Symbol, ...]:
@@ -249,6 +265,9 @@ def parse_names(text: str, what: str = "--vars") -> tuple[sp.Symbol, ...]:
     for name in names:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name) or "__" in name or name in FUNCTIONS:
             raise ExpressionError(f"{what}: '{name}' is not a variable name; use names like a, b or beta_1")
+        if reserved_name(name) or name in CONSTANTS:
+            raise ExpressionError(f"{what}: '{name}' is a reserved name (sympy reads it as something else); "
+                                  f"choose another, e.g. {name}_1")
         out.append(parameter(name))
     if len(set(out)) != len(out):
         raise ExpressionError(f"{what}: a name is repeated in '{text}'")

@@ -188,7 +188,7 @@ class Rule(enum.Enum):
     FIRST_ORDER_CONDITION = RuleInfo(
         "first-order-condition", "first-order condition",
         "At a minimum of a differentiable function every partial derivative is zero.",
-        "dL/dw = 0", CheckKind.CONDITION)
+        "dL/dw = 0", CheckKind.EQUAL)
     # -- differentiation -----------------------------------------------------------------
     CONSTANT = RuleInfo("constant", "constant rule",
                         "The derivative of a constant, or of an expression free of the variable, is zero.",
@@ -209,7 +209,8 @@ class Rule(enum.Enum):
                        "d(x sin x)/dx = sin x + x cos x", CheckKind.EQUAL, _f_product)
     QUOTIENT = RuleInfo("quotient", "quotient rule", "Derivative of a quotient: (f'g - fg')/g^2.",
                         "d(1/x)/dx = -1/x^2", CheckKind.EQUAL, _f_quotient)
-    EXP = RuleInfo("exp", "exponential rule", "The exponential function is its own derivative.",
+    EXP = RuleInfo("exp", "exponential rule",
+                   "The exponential function is its own derivative; for another base a, d(a^x)/dx = a^x ln a.",
                    "d(e^x)/dx = e^x", CheckKind.EQUAL, _f_exp)
     LOG = RuleInfo("log", "logarithm rule", "The derivative of log x is 1/x.", "d(log x)/dx = 1/x", CheckKind.EQUAL, _f_log)
     SIN = RuleInfo("sin", "sine rule", "The derivative of sin x is cos x.", "d(sin x)/dx = cos x", CheckKind.EQUAL, _f_sin)
@@ -277,7 +278,8 @@ class Rule(enum.Enum):
                            "x^2 - 1 = 0 -> x = -1 or x = 1", CheckKind.DATA)
     HESSIAN = RuleInfo("hessian", "Hessian", "Collect the second partial derivatives in a matrix.",
                        "H = [[L_ww, L_wb], [L_bw, L_bb]]", CheckKind.EQUAL)
-    DETERMINANT = RuleInfo("determinant", "determinant", "The determinant of a 2x2 matrix is ad - bc.",
+    DETERMINANT = RuleInfo("determinant", "determinant",
+                           "Expand the determinant by cofactors (for a 2x2 matrix, ad - bc).",
                            "det [[a, b], [c, d]] = ad - bc", CheckKind.EQUAL)
 
     @property

@@ -177,6 +177,13 @@ class Builder:
         """The step added ``back`` steps before the latest one (0 is the latest)."""
         return self._sections[-1]["steps"][-1 - back]
 
+    def steps_check(self) -> "CrossCheck":
+        """The verdict over every step and substep added so far (the summary a reader sees)."""
+        steps = [t for sec in self._sections for s in sec["steps"] for t in s.walk()]
+        unverified = sum(1 for t in steps if not (t.check is not None and t.check.passed))
+        return CrossCheck("every step verified", unverified == 0,
+                          f"{len(steps)} steps and substeps, {unverified} unverified")
+
     def verify(self, step: Step) -> Step:
         from .verify import verify_step
 

@@ -58,7 +58,9 @@ class _Instance:
         self.values: dict = {}
 
     def rational(self) -> sp.Rational:
-        return sp.Rational(self.rng.randint(-40, 40), self.rng.randint(1, 12))
+        # NOTE: a wide range keeps the chance that a wrong identity vanishes at a random point negligible
+        # (Schwartz–Zippel: at most degree / number of values).
+        return sp.Rational(self.rng.randint(-10**4, 10**4), self.rng.randint(1, 100))
 
     def entry(self, base, k):
         if self.data is not None:
@@ -137,6 +139,16 @@ def _needs_instances(expr: sp.Basic) -> bool:
 
 def _eval_derivatives(e: sp.Basic) -> sp.Basic:
     return e.replace(lambda t: isinstance(t, (sp.Derivative, sp.Subs)), lambda t: t.doit(deep=False)) if e.has(sp.Derivative, sp.Subs) else e
+
+
+def _mentions_unknowns(e: sp.Basic) -> bool:
+    """True when ``e`` has a free symbol other than n, the summation index and data labels, or a vector
+    matrix symbol (the unknown β of the normal equations is p×1)."""
+    labels = {b.label for b in e.atoms(sp.IndexedBase)}
+    scalars = {s for s in e.free_symbols if isinstance(s, sp.Symbol)} - labels - {N, I}
+    dims = {d for m in e.atoms(sp.MatrixSymbol) for d in m.shape if isinstance(d, sp.Symbol)}
+    vectors = [m for m in e.atoms(sp.MatrixSymbol) if m.shape[1] == 1]
+    return bool(scalars - dims) or bool(vectors)
 
 
 def _high_powers(e: sp.Basic) -> bool:
@@ -237,8 +249,8 @@ class _Equal:
             if va != vb:
                 return False
             done += 1
-            if self.data is not None or done == TRIALS:
-                return True
+            if done == TRIALS or (self.data is not None and scan.symbols <= set(self.data)):
+                return True  # with every symbol bound to the data, one exact evaluation decides
         raise ValueError(f"could not evaluate {a - b} at any random point")
 
     def _by_instances(self, d: sp.Basic) -> bool:
@@ -263,7 +275,14 @@ class _Equal:
         return True
 
     def nonzero(self, c: sp.Basic) -> bool:
+        """A factor that keeps an equation's solutions: not zero, and free of every unknown.
+
+        NOTE: only n, the data (x_i, means) and data matrices may appear in it; a factor that depends
+        on an unknown (x − 1, say) could add or remove solutions, so such a step is refused.
+        """
         c = self.expand_defs(sp.sympify(c))
+        if _mentions_unknowns(c):
+            return False
         if has_matrix_symbols(c):
             return invertible(c, self.rng)
         if c.is_zero is False:
@@ -315,6 +334,8 @@ def _check(step: Step, eq: _Equal) -> bool:
     if kind is CheckKind.EQUATION:
         return eq.nonzero(step.factor) and eq.equal(after, step.factor * before)
     if kind is CheckKind.SUBSTITUTE:
+        if not step.premises or not all(p.check is not None and p.check.passed for p in step.premises):
+            return False  # a substitution proves nothing unless what it cites was itself verified
         subs = {p.after.lhs: p.after.rhs for p in step.premises}
         return bool(subs) and eq.nonzero(step.factor) and eq.equal(after, step.factor * before.xreplace(subs))
     if kind is CheckKind.ISOLATE:

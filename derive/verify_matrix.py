@@ -35,11 +35,16 @@ class MatrixInstance:
         dims = sorted({s for m in symbols for d in m.shape for s in sp.sympify(d).free_symbols}, key=str)
         # NOTE: the first dimension (n, the rows of the data) is the largest, so that a design with
         # p ≤ 3 columns has full column rank with probability 1.
-        self.sizes = {d: (rng.randint(4, 6) if d.name == "n" else rng.randint(1, 3)) for d in dims}
+        others = [d for d in dims if d.name != "n"]
+        # NOTE: sizes of at least 2, distinct for distinct dimensions: a 1×1 instance would let a
+        # false claim such as AB = BA pass.
+        sizes = rng.sample(range(2, 5), len(others)) if len(others) <= 3 else [rng.randint(2, 4) for _ in others]
+        self.sizes = {d: s for d, s in zip(others, sizes)}
+        self.sizes.update({d: rng.randint(5, 7) for d in dims if d.name == "n"})
         self.values = {m: self._random(m) for m in symbols}
 
     def _rational(self) -> sp.Rational:
-        return sp.Rational(self.rng.randint(-30, 30), self.rng.randint(1, 7))
+        return sp.Rational(self.rng.randint(-999, 999), self.rng.randint(1, 20))
 
     def _random(self, m: sp.MatrixSymbol) -> sp.ImmutableMatrix:
         rows, cols = (int(sp.sympify(d).xreplace(self.sizes)) for d in m.shape)

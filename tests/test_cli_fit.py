@@ -147,13 +147,13 @@ def test_nonlinear_model_says_no_closed_form(fmt, files, capsys):
     rc, out, err = run(["fit", "--model", "a*exp(b*x)", "--params", "a,b", "--data", "points.csv",
                         "--format", fmt, "--no-color"], capsys)
     assert (rc, err) == (0, "")
-    assert "No closed form" in out and "gradient descent" in out
+    assert "Not linear in the parameters" in out and "gradient descent" in out
 
 
 def test_nonlinear_model_json(files, capsys):
     doc = run_json(["fit", "--model", "a*exp(b*x)", "--params", "a,b", "--data", "points.csv"], capsys)
     assert doc["result"] == {} and doc["meta"]["linear"] is False
-    assert "No closed form" in [s["title"] for s in doc["sections"]]
+    assert "Not linear in the parameters" in [s["title"] for s in doc["sections"]]
 
 
 @pytest.mark.parametrize("ext, start", [(".md", "# "), (".tex", "\\documentclass"), (".json", "{")])

@@ -91,3 +91,37 @@ def test_checks_are_deterministic():
     a = _add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W))
     c = _add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W))
     assert a.check == c.check
+
+
+# -- soundness: steps that a lax verifier would pass ---------------------------------------------------
+def test_a_factor_that_depends_on_an_unknown_is_refused():
+    x = sp.Symbol("x")
+    with pytest.raises(VerificationError):  # multiplying x + 1 = 0 by x - 1 adds the root x = 1
+        _add(Step(Rule.EQ_MULTIPLY, sp.Eq(x + 1, 0), sp.Eq(sp.expand((x - 1) * (x + 1)), 0), factor=x - 1))
+
+
+def test_isolating_with_a_coefficient_that_is_an_unknown_is_refused():
+    x, y = sp.symbols("x y")
+    with pytest.raises(VerificationError):  # x*y - 1 = 0 -> x = 1/y is not valid when y = 0
+        _add(Step(Rule.EQ_ISOLATE, sp.Eq(x * y - 1, 0), sp.Eq(x, 1 / y), unknown=x))
+
+
+def test_a_premise_must_be_a_verified_step():
+    fake = Step(Rule.EQ_ISOLATE, sp.Eq(b, 0), sp.Eq(b, 5), unknown=b)  # never verified (and false)
+    with pytest.raises(VerificationError):
+        _add(Step(Rule.EQ_SUBSTITUTE, sp.Eq(w + b, 0), sp.Eq(w + 5, 0), premises=(fake,)))
+
+
+def test_the_derivative_of_a_mean_is_not_assumed_zero():
+    with pytest.raises(VerificationError):
+        _add(Step(Rule.CONSTANT, sp.Derivative(Mean(x * w), w), sp.S.Zero))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_matrix_claims_are_not_checked_on_1x1_instances(seed):
+    p, q = sp.symbols("p q", integer=True, positive=True)
+    A, B = sp.MatrixSymbol("A", p, p), sp.MatrixSymbol("B", p, p)
+    builder = Builder("t", "t", seed=seed)
+    builder.section("s")
+    with pytest.raises(VerificationError):  # AB = BA holds for 1x1 matrices only
+        builder.add(Step(Rule.SIMPLIFY, sp.MatMul(A, B), sp.MatMul(B, A)))

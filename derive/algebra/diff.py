@@ -89,6 +89,8 @@ class Differentiator:
         if exp.has(var):
             if base.has(var):
                 return Step(Rule.SYMPY_DIFF, before, sp.diff(expr, var))
+            if exp == var:
+                return Step(Rule.EXP, before, base**var * sp.log(base))
             outer = Step(Rule.EXP, _d(base**U, U), base**U * sp.log(base))
             return self._chain(expr, var, before, outer, exp)
         if base == var:
@@ -122,7 +124,8 @@ class Differentiator:
 def _fresh_name(expr: sp.Basic) -> sp.Symbol:
     """u, unless the expression already has a u (or v, …): the name of a chain rule's inner expression."""
     taken = {s.name for s in expr.free_symbols} | {b.name for b in expr.atoms(sp.IndexedBase)}
-    return next(sp.Symbol(n) for n in ("u", "v", "z", "t", "u_1", "u_2") if n not in taken)
+    candidates = ["u", "v", "z", "t"] + [f"u_{k}" for k in range(1, len(taken) + 2)]
+    return next(sp.Symbol(n) for n in candidates if n not in taken)
 
 
 def _split_quotient(expr: sp.Mul):

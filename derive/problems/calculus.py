@@ -145,8 +145,13 @@ class _Calculus:
         B.data = {**point, **new_point}
         f_new = B.add(Step(Rule.AT_POINT, _plugged(self.expr, {**point, **new_point}),
                            _real_value(self.expr, {**point, **new_point}, "f"), note="f at the new point")).after
-        verdict = "decreased" if f_new < f_old else "did not decrease: the learning rate is too large here"
-        B.outro(f"The value of f {verdict}.")
+        if all(c == 0 for c in g):
+            verdict = "The gradient is zero here, so the step does not move: this is a critical point."
+        elif f_new < f_old:
+            verdict = "The value of f decreased."
+        else:
+            verdict = "The value of f did not decrease: the learning rate is too large for this step."
+        B.outro(verdict)
         return [Result(sp.Symbol(f"{v}_new"), new_point[v]) for v in self.vars]
 
     # -- minimisation ---------------------------------------------------------------------------
@@ -178,12 +183,14 @@ class _Calculus:
             raise ExpressionError(f"sympy's solver cannot solve the stationarity equations of {sp.sstr(self.expr)}; "
                                   f"derive cannot find its critical points") from None
         if self.expr.has(sp.sin, sp.cos, sp.tan):
-            B.outro("The function is periodic in some variable: sympy's solver returns the solutions in one "
-                    "period, and the others repeat them with the period.")
+            B.outro("Trigonometric equations can have infinitely many solutions; sympy's solver returns one "
+                    "representative of each family it finds.")
         points, free = [], []
+        self.families = []
         for sol in found:
             if any(v not in sol for v in self.vars):
                 free = [v for v in self.vars if v not in sol]
+                self.families.append(sol)
                 continue
             if not all(sp.im(val) == 0 for val in sol.values()):
                 continue
@@ -293,11 +300,20 @@ def minimization(expr: sp.Basic, variables=None) -> Derivation:
         points, free = c.solve(conds)
         c.hessian()
         classified = []
-        if free:
+        linear = all(_is_linear(cond.after.lhs, c.vars) for cond in conds)
+        if free and linear:
             c.B.section("Conclusion", ("There are infinitely many critical points: ", sp.Tuple(*free) if len(free) > 1
                                        else free[0], " can take any value."))
-        elif not points:
+        elif free:
+            families = tuple(part for k, fam in enumerate(c.families) for part in
+                             (([", "] if k else []) + [sp.Eq(v, val, evaluate=False) for v, val in fam.items()]))
+            c.B.section("Conclusion", ("There are infinitely many critical points. sympy's solver returned the "
+                                       "families ",) + families + (" with the other variables free.",))
+        elif not points and linear:
             c.B.section("Conclusion", "There is no real critical point.")
+        elif not points:
+            c.B.section("Conclusion", "sympy's solver found no real solution of the stationarity equations. "
+                                      "That is not a proof that there is none; a numerical method may find one.")
         for p in points if not free else []:
             classified.append({"point": p, "classification": c.classify(p)})
         convex = c.H.is_positive_semidefinite if c.H.free_symbols.isdisjoint(c.vars) else None

@@ -86,10 +86,11 @@ class _Fit:
         linear = all(not phi.has(*self.params) for phi in phis)
         grads = self.stationarity(phis, scalar=len(self.params) <= SCALAR_STEPS_UP_TO or not linear)
         if not linear:
-            B.section("No closed form",
+            B.section("Not linear in the parameters",
                       "At least one column of the design depends on the parameters, so the stationarity "
-                      "equations are nonlinear in the parameters: there is no closed-form solution. "
-                      "Minimise the loss numerically instead, for example by gradient descent.")
+                      "equations are not linear in them and the normal equations do not apply; derive does not "
+                      "solve them in closed form (in general there is none). Minimise the loss numerically "
+                      "instead, for example by gradient descent.")
             return B.build(meta={"linear": False, "params": [str(p) for p in self.params]})
         self.phis = phis
         self.check_design()
@@ -104,7 +105,8 @@ class _Fit:
         B, Y = self.B, self.Y
         kind = "ridge-penalised mean squared error" if self.ridge is not None else "mean squared error"
         penalty = () if self.ridge is None else (
-            " The penalty adds lambda times the sum of the squared parameters (the intercept included), with ",
+            " The loss is 1/n times the sum of the squared residuals plus lambda times the sum of the squared "
+            "parameters (the intercept included), with ",
             sp.Eq(sp.Symbol("lambda"), self.ridge, evaluate=False), ".")
         names: list = []
         for k, par in enumerate(self.params):
@@ -150,7 +152,7 @@ class _Fit:
                 target = 2 * Sigma(phi * (self.model_i - self.Y[I])) / N
                 if self.ridge is not None:
                     target = target + 2 * self.lam * p / N
-                current = B.add(Step(Rule.CHAIN, current, target, note="as for the first parameter")).after
+                current = B.add(Step(Rule.SIMILARLY, current, target, note="as for the first parameter")).after
             grads.append(current)
         self.conditions = [B.add(eqs.condition(g, 0, sp.Derivative(self.L, p)), label=True)
                            for g, p in zip(grads, self.params)]
@@ -243,18 +245,17 @@ class _Fit:
         return values
 
     def cross_checks(self, grads, values) -> list[CrossCheck]:
-        from .regression_numbers import _numpy_check_design
+        from .regression_numbers import _numpy_check_design, gradient_check
 
         B = self.B
         B.section("Cross-check", "The gradient is checked at the solution with exact arithmetic.")
         B.data = {**B.data, **values}
-        for g in grads:
-            B.add(Step(Rule.EVALUATE, g.xreplace(values), sp.S.Zero, note="the partial derivative at the solution"))
-        checks = [CrossCheck("gradient at the optimum", True, "every partial derivative is exactly 0 at the solution")]
+        zero = [B.add(Step(Rule.EVALUATE, g.xreplace(values), sp.S.Zero, note="the partial derivative at the solution"))
+                for g in grads]
+        checks = [gradient_check(zero)]
         if not self.ridge:
             checks.append(_numpy_check_design(self.columns, self.data[self.Y], values, self.params))
-        total = sum(1 for sec in B._sections for s in sec["steps"] for _ in s.walk())
-        checks.append(CrossCheck("every step verified", True, f"{total} steps and substeps, each checked as it was made"))
+        checks.append(B.steps_check())
         return checks
 
 
