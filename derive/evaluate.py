@@ -1,4 +1,4 @@
-"""Exact evaluation of Σ-expressions with Python fractions.
+"""Exact evaluation of Σ-expressions with Python fractions and integers.
 
 The verifier instantiates n, the data and the parameters with rationals and compares both sides
 of a claim; the worked examples evaluate formulas on the data. Building sympy trees for that is
@@ -6,12 +6,20 @@ slow, so this module walks the expression once and computes with :class:`fractio
 Anything it does not know (exp, sin, …) raises :class:`Unsupported`, and the caller falls back to
 sympy.
 
+A sum over many rows (a data set, not a random instance of n ≤ 5) is computed column-wise: its
+term is expanded as a polynomial in the data entries, Σ c·x_i^a·y_i^b = c·Σ x_i^a y_i^b, and each
+power sum is one pass of integer arithmetic over the columns (:func:`derive.linalg.power_sum`,
+remembered per column); a term that is not such a polynomial is computed column by column with
+integers. Either way the value is exact and the work grows linearly with the rows.
+
 Example:
     >>> import sympy as sp
     >>> from derive.notation import Sigma, I, N, column
     >>> x = column("x")
     >>> evaluate(Sigma(x[I] ** 2) / N, {N: 3, x: (1, 2, 3)})
     Fraction(14, 3)
+    >>> evaluate(Sigma((x[I] - 1) ** 2), {N: 40, x: range(40)})
+    Fraction(19020, 1)
 """
 from __future__ import annotations
 
@@ -20,11 +28,21 @@ from typing import Mapping
 
 import sympy as sp
 
-from .notation import Mean
+from .linalg import MAX_DENOMINATOR_BITS, Column, power_sum
+from .notation import I, Mean
+
+__all__ = ["Unsupported", "evaluate", "evaluate_column", "COLUMNWISE_FROM"]
+
+COLUMNWISE_FROM = 32  # sums over at least this many rows are computed column-wise
+MAX_TERMS = 64  # monomials in an expanded term; beyond this the term is computed row-wise by columns
 
 
 class Unsupported(Exception):
     """The expression has a node this evaluator does not handle."""
+
+
+class _RowWise(Exception):
+    """The column-wise method does not apply here; compute row by row instead."""
 
 
 def _fraction(num: sp.Basic) -> Fraction:
@@ -50,10 +68,40 @@ def evaluate(expr: sp.Basic, env: Mapping) -> Fraction:
     return _Eval(env).run(expr)
 
 
+def evaluate_column(expr: sp.Basic, env: Mapping, n: int, var: sp.Symbol = I) -> Column | list[Fraction]:
+    """The values of ``expr`` at ``var`` = 1, …, n: a :class:`~derive.linalg.Column` when the term is
+    a polynomial in the data, else a list of fractions (computed row by row).
+
+    >>> from derive.notation import column
+    >>> x = column("x")
+    >>> evaluate_column(x[I] ** 2 + 1, {x: (1, 2, 3)}, 3)
+    (2, 5, 10)
+    >>> evaluate_column(1 / x[I], {x: (1, 2, 4)}, 3)
+    [Fraction(1, 1), Fraction(1, 2), Fraction(1, 4)]
+    """
+    ev = _Eval(env)
+    try:
+        value = ev.vector(expr, var, 1, n)
+        return value if isinstance(value, Column) else Column.constant(value, n)
+    except _RowWise:
+        pass
+    out = []
+    saved = ev.env.get(var)
+    for k in range(1, n + 1):
+        ev.env[var] = k
+        out.append(ev.run(expr))
+    if saved is None:
+        ev.env.pop(var, None)
+    else:
+        ev.env[var] = saved
+    return out
+
+
 class _Eval:
     def __init__(self, env: Mapping):
         self.env = dict(env)
         self.cache: dict = {}
+        self.columns: dict = {}
 
     def run(self, e: sp.Basic) -> Fraction:
         # NOTE: dispatch on the exact type first (fast); fall back to isinstance for subclasses.
@@ -108,6 +156,11 @@ class _Eval:
         (var, lo, hi), *rest = e.limits
         inner = sp.Sum(e.function, *rest) if rest else e.function
         lo_v, hi_v = self.run(lo), self.run(hi)
+        if int(hi_v) - int(lo_v) + 1 >= COLUMNWISE_FROM:
+            try:
+                return self.sum_columnwise(inner, var, int(lo_v), int(hi_v))
+            except _RowWise:
+                pass
         saved = self.env.get(var)
         total = Fraction(0)
         for k in range(int(lo_v), int(hi_v) + 1):
@@ -118,6 +171,127 @@ class _Eval:
         else:
             self.env[var] = saved
         return total
+
+    # -- column-wise ------------------------------------------------------------------------------------
+    def sum_columnwise(self, term: sp.Basic, var, lo: int, hi: int) -> Fraction:
+        """Σ_{var=lo}^{hi} term, by power sums of the data columns (or column arithmetic)."""
+        try:
+            poly = self.poly(term, var)
+        except _RowWise:
+            poly = None
+        if poly is not None:
+            total = Fraction(0)
+            for mono, coeff in poly.items():
+                if coeff:
+                    total += coeff * self.power_sum(mono, lo, hi)
+            return total
+        value = self.vector(term, var, lo, hi)
+        return value.total() if isinstance(value, Column) else value * (hi - lo + 1)
+
+    def column(self, base, lo: int, hi: int) -> Column:
+        """The entries lo..hi (1-based) of a data column, as a Column."""
+        col = self.columns.get(base)
+        if col is None:
+            seq = self.env.get(base)
+            if seq is None:
+                raise Unsupported(f"unbound data {base}")
+            col = Column.find(seq) if isinstance(seq, (list, tuple, Column)) else None
+            if col is None:
+                try:
+                    col = Column.of(seq, max_bits=MAX_DENOMINATOR_BITS)
+                except (TypeError, OverflowError):
+                    raise _RowWise from None  # the row-wise path reports it as the values are read
+            self.columns[base] = col
+        if lo < 1 or hi > len(col):
+            raise _RowWise  # NOTE: out of range: the row-wise path fails (or not) exactly as before
+        return col if (lo, hi) == (1, len(col)) else col[lo - 1:hi]
+
+    def power_sum(self, mono: tuple, lo: int, hi: int) -> Fraction:
+        if not mono:
+            return Fraction(hi - lo + 1)
+        return power_sum([(self.column(base, lo, hi), e) for base, e in mono])
+
+    def poly(self, e: sp.Basic, var) -> dict:
+        """``e`` as {monomial: coefficient}, a monomial being ((base, exponent), ...) over the data
+        entries base[var]; raises _RowWise when ``e`` is not a polynomial in them."""
+        if var not in e.free_symbols:
+            return {(): self.run(e)}
+        if isinstance(e, sp.Indexed):
+            if e.indices != (var,):
+                raise _RowWise
+            return {((e.base, 1),): Fraction(1)}
+        if isinstance(e, sp.UnevaluatedExpr):
+            return self.poly(e.args[0], var)
+        if isinstance(e, sp.Add):
+            out: dict = {}
+            for a in e.args:
+                for m, c in self.poly(a, var).items():
+                    out[m] = out.get(m, 0) + c
+            return _capped(out)
+        if isinstance(e, sp.Mul):
+            out = {(): Fraction(1)}
+            for a in e.args:
+                out = _product(out, self.poly(a, var))
+            return out
+        if isinstance(e, sp.Pow) and e.exp.is_Integer and 0 <= e.exp <= 16:
+            base, out = self.poly(e.base, var), {(): Fraction(1)}
+            for _ in range(int(e.exp)):
+                out = _product(out, base)
+            return out
+        raise _RowWise
+
+    def vector(self, e: sp.Basic, var, lo: int, hi: int):
+        """The values of ``e`` at var = lo..hi: a Fraction when it does not depend on var, else a Column."""
+        if var not in e.free_symbols:
+            return self.run(e)
+        if e == var:
+            return Column(list(range(lo, hi + 1)))
+        if isinstance(e, sp.Indexed):
+            if e.indices != (var,):
+                raise _RowWise
+            return self.column(e.base, lo, hi)
+        if isinstance(e, sp.UnevaluatedExpr):
+            return self.vector(e.args[0], var, lo, hi)
+        if isinstance(e, (sp.Add, sp.Mul)):
+            parts = [self.vector(a, var, lo, hi) for a in e.args]
+            scalar = sum((p for p in parts if not isinstance(p, Column)), Fraction(0)) if isinstance(e, sp.Add) \
+                else _prod(p for p in parts if not isinstance(p, Column))
+            cols = [p for p in parts if isinstance(p, Column)]
+            out = cols[0]
+            for c in cols[1:]:
+                out = out.plus(c) if isinstance(e, sp.Add) else out.times(c)
+            if isinstance(e, sp.Add):
+                return out.add_constant(scalar) if scalar else out
+            return out.scaled(scalar) if scalar != 1 else out
+        if isinstance(e, sp.Pow) and e.exp.is_Integer and e.exp >= 0:
+            base = self.vector(e.base, var, lo, hi)
+            return base.power(int(e.exp)).reduced() if isinstance(base, Column) else base ** int(e.exp)
+        raise _RowWise
+
+
+def _prod(values) -> Fraction:
+    out = Fraction(1)
+    for v in values:
+        out *= v
+    return out
+
+
+def _capped(poly: dict) -> dict:
+    if len(poly) > MAX_TERMS:
+        raise _RowWise
+    return poly
+
+
+def _product(a: dict, b: dict) -> dict:
+    out: dict = {}
+    for ma, ca in a.items():
+        for mb, cb in b.items():
+            powers = dict(ma)
+            for base, e in mb:
+                powers[base] = powers.get(base, 0) + e
+            m = tuple(sorted(powers.items(), key=lambda t: str(t[0])))
+            out[m] = out.get(m, 0) + ca * cb
+    return _capped(out)
 
 
 _ORDERED = [

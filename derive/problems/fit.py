@@ -26,7 +26,8 @@ from ..algebra import sums
 from ..algebra.diff import Differentiator, derivative_chain
 from ..algebra.elimination import eliminate
 from ..errors import DataError, OptionError
-from ..evaluate import Unsupported, evaluate
+from ..evaluate import Unsupported, evaluate, evaluate_column
+from ..linalg import Column
 from ..notation import I, N, Sigma, column, indexed_to_base
 from ..rules import Rule
 from ..steps import Builder, CrossCheck, Derivation, Result, Step
@@ -69,9 +70,11 @@ class _Fit:
         if self.ridge is not None and self.ridge < 0:
             raise OptionError(f"--ridge: the penalty must be ≥ 0, got {ridge}")
         n = dataset.n
-        self.data = {N: sp.Integer(n), self.Y: tuple(dataset.columns[y])}
+        # the exact data (Columns) for the arithmetic; the verifier's binding holds their plain values
+        self.exact = {self.Y: Column.of(dataset.columns[y])}
         for f in features:
-            self.data[self.cols[f]] = tuple(dataset.columns[str(f)])
+            self.exact[self.cols[f]] = Column.of(dataset.columns[str(f)])
+        self.data = {N: sp.Integer(n), **{base: col.binding() for base, col in self.exact.items()}}
         self.yhat = column("yhat" if self.Y.label.name != "yhat" else "fhat")
         self.L = sp.Function("L")(*params)
         self.B = Builder("fit", ("Least squares: ", sp.Eq(column("yhat")[I], self.model_i, evaluate=False),
@@ -178,27 +181,34 @@ class _Fit:
                 f"parameters are not identifiable; remove {self.params[k]} or a term it depends on, or use data "
                 f"that separates them")
 
-    def _column_values(self, phi) -> list[Fraction]:
-        out = []
+    def _column_values(self, phi):
+        """The values of a design column on the data (a Column, or a list of Fractions for a term such
+        as 1/x whose values share no common denominator)."""
         shown_phi = sp.sstr(indexed_to_base(phi))
-        for i in range(1, self.ds.n + 1):
-            env = {I: i, **{self.cols[f]: self.data[self.cols[f]] for f in self.features}}
+        env = {self.cols[f]: self.exact[self.cols[f]] for f in self.features}
+        try:
+            return evaluate_column(phi, env, self.ds.n)
+        except Unsupported:
+            raise DataError(f"the model term {shown_phi} cannot be computed exactly (exact least squares needs "
+                            f"terms built from the inputs with + - * / and integer powers, like x**2 or 1/x)")
+        except ZeroDivisionError:
+            pass
+        for i in range(1, self.ds.n + 1):  # find the row that divides by zero, to name it
             try:
-                out.append(evaluate(phi, env))
-            except Unsupported:
-                raise DataError(f"the model term {shown_phi} cannot be computed exactly (exact least squares needs "
-                                f"terms built from the inputs with + - * / and integer powers, like x**2 or 1/x)")
+                evaluate(phi, {I: i, **env})
             except ZeroDivisionError:
                 raise DataError(f"the model term {shown_phi} divides by zero at data row {i}; remove that row "
                                 f"or change the model")
-        return out
+        raise AssertionError("a division by zero that no row reproduces")
 
     def normal_equations(self, phis):
         B, p = self.B, len(self.params)
         offset = self.model_i.xreplace({q: 0 for q in self.params})  # the part of the model with no parameter
         target = self.Y[I] - offset
-        f0 = self._column_values(offset) if offset != 0 else [Fraction(0)] * self.ds.n
-        Y = [Fraction(v.p, v.q) - o for v, o in zip(self.data[self.Y], f0)]
+        Y = self.exact[self.Y]
+        if offset != 0:
+            f0 = self._column_values(offset)
+            Y = Y.minus(f0) if isinstance(f0, Column) else [Y.fraction(k) - o for k, o in enumerate(f0)]
         A = linalg.gram(self.columns)
         if self.ridge is not None:
             lam = Fraction(self.ridge.p, self.ridge.q)
@@ -254,7 +264,7 @@ class _Fit:
                 for g in grads]
         checks = [gradient_check(zero)]
         if not self.ridge:
-            checks.append(_numpy_check_design(self.columns, self.data[self.Y], values, self.params))
+            checks.append(_numpy_check_design(self.columns, self.exact[self.Y], values, self.params))
         checks.append(B.steps_check())
         return checks
 

@@ -18,10 +18,12 @@ from sympy.core.parameters import distribute
 
 from .. import linalg
 from ..algebra import equations as eqs
-from ..notation import N
+from ..linalg import Column
+from ..notation import I, N, Sigma, column
 from ..rules import Rule
-from ..steps import Builder, Derivation, Result, Step
-from .regression_numbers import _numpy_check_design, _sentence, require_spread, shown
+from ..steps import Builder, Derivation, Result, Step, Table
+from .regression_numbers import (ELIDE_ABOVE, _numpy_check_design, _sentence, elision_note, require_spread, rows_shown,
+                                 shown)
 
 P = sp.Symbol("p", integer=True, positive=True)
 
@@ -124,26 +126,44 @@ class _Normal:
     # -- numbers -----------------------------------------------------------------------------------
     def worked_example(self):
         B, ds = self.B, self.ds
-        xs, ys = ds.xy()
+        xs, ys = (Column.of(c) for c in ds.xy())
         require_spread(ds, xs)
         n = len(xs)
-        B.section(f"Worked example: {ds.name}",
-                  f"{_sentence(ds.description)} With one input, X has the columns 1 and x, and beta = (intercept, slope).")
-        F = lambda r: Fraction(int(r.p), int(r.q))  # noqa: E731
-        cols = [[Fraction(1)] * n, [F(v) for v in xs]]
-        y = [F(v) for v in ys]
-        Xm = sp.ImmutableMatrix(n, 2, lambda i, j: shown(1 if j == 0 else xs[i]))
-        Ym = sp.ImmutableMatrix(n, 1, lambda i, _: shown(ys[i]))
+        intro = f"{_sentence(ds.description)} With one input, X has the columns 1 and x, and beta = (intercept, slope)."
+        cols = [Column.constant(1, n), xs]
         XtX = linalg.gram(cols)
-        Xty = linalg.moment(cols, y)
+        Xty = linalg.moment(cols, ys)
         inv_cols = [linalg.solve(XtX, [Fraction(int(i == j)) for i in range(2)]) for j in range(2)]
         inv = sp.ImmutableMatrix(2, 2, lambda i, j: _r(inv_cols[j][i]))
         beta = linalg.solve(XtX, Xty)
         A = sp.ImmutableMatrix(2, 2, lambda i, j: shown(_r(XtX[i][j])))
         b = sp.ImmutableMatrix(2, 1, lambda i, _: shown(_r(Xty[i])))
-        B.add(Step(Rule.ARITHMETIC, _mul(Xm.T, Xm), A, note="the Gram matrix"))
-        B.add(Step(Rule.ARITHMETIC, sp.Inverse(A), inv, note="its inverse"))
-        B.add(Step(Rule.ARITHMETIC, _mul(Xm.T, Ym), b, note="the right-hand side"))
+        if n <= ELIDE_ABOVE:
+            B.section(f"Worked example: {ds.name}", intro)
+            Xm = sp.ImmutableMatrix(n, 2, lambda i, j: shown(1 if j == 0 else xs[i]))
+            Ym = sp.ImmutableMatrix(n, 1, lambda i, _: shown(ys[i]))
+            B.add(Step(Rule.ARITHMETIC, _mul(Xm.T, Xm), A, note="the Gram matrix"))
+            B.add(Step(Rule.ARITHMETIC, sp.Inverse(A), inv, note="its inverse"))
+            B.add(Step(Rule.ARITHMETIC, _mul(Xm.T, Ym), b, note="the right-hand side"))
+        else:
+            # NOTE: X (n × 2) is too long to print; the table shows its first and last rows with the
+            # sums XᵀX and XᵀY are made of, and those entries are verified on every row of the data.
+            x, y = column(ds.x_symbol), column(ds.y_symbol)
+            B.section(f"Worked example: {ds.name}",
+                      (intro + " Row i of X is (1, ", x[I], "), so the entries of X transposed X are n, ",
+                       Sigma(x[I]), " and ", Sigma(x[I] ** 2), ", and those of X transposed Y are ", Sigma(y[I]),
+                       " and ", Sigma(x[I] * y[I]), ": the totals of the table." + elision_note(n)))
+            B.data = {N: sp.Integer(n), x: xs.binding(), y: ys.binding()}
+            shown_rows, head, elided = rows_shown(n)
+            rows = tuple(tuple(_r(v) for v in (xi, yi, xi * xi, xi * yi))
+                         for xi, yi in ((xs.fraction(k), ys.fraction(k)) for k in shown_rows))
+            totals = (_r(XtX[0][1]), _r(Xty[0]), _r(XtX[1][1]), _r(Xty[1]))
+            B.table(Table((x[I], y[I], x[I] ** 2, x[I] * y[I]), rows, totals, elided=elided, head=head))
+            gram_sums = sp.ImmutableMatrix([[N, Sigma(x[I])], [Sigma(x[I]), Sigma(x[I] ** 2)]])
+            B.add(Step(Rule.EVALUATE, gram_sums, A, note="the Gram matrix X transposed X"))
+            B.add(Step(Rule.ARITHMETIC, sp.Inverse(A), inv, note="its inverse"))
+            B.add(Step(Rule.EVALUATE, sp.ImmutableMatrix([Sigma(y[I]), Sigma(x[I] * y[I])]), b,
+                       note="the right-hand side X transposed Y"))
         sol = sp.ImmutableMatrix(2, 1, lambda i, _: _r(beta[i]))
         B.add(Step(Rule.ARITHMETIC, _mul(inv, b), sol, note="the solution of the normal equations"))
         B.add(Step(Rule.ARITHMETIC, _add(_mul(A, sol), _mul(-1, b)), sp.zeros(2, 1),

@@ -20,6 +20,7 @@ from ..algebra import equations as eqs
 from ..algebra import sums
 from ..algebra.diff import Differentiator, derivative_chain
 from ..errors import OptionError
+from ..linalg import Column
 from ..notation import I, IDENTIFIER, N, RESERVED, Mean, Sigma, column, parameter
 from ..rules import Rule
 from ..steps import Builder, Derivation, Result, Step
@@ -66,9 +67,10 @@ class _Regression:
         self.x, self.y = column(xname), column(yname)
         self.yhat, self.e = column(yname + "hat"), column("e")
         self.L = sp.Function("L")(self.w, self.b)
-        xs, ys = dataset.xy()
+        xs, ys = (Column.of(c) for c in dataset.xy())
         numbers.require_spread(dataset, xs)
-        self.data = {N: sp.Integer(len(xs)), self.x: tuple(xs), self.y: tuple(ys)}
+        self.columns = {self.x: xs, self.y: ys}  # the exact data, for the arithmetic of the worked example
+        self.data = {N: sp.Integer(len(xs)), self.x: xs.binding(), self.y: ys.binding()}
         self.B = Builder("linear-regression", f"Least-squares line: {dataset.name}", data=self.data)
         self.diff = Differentiator()
 

@@ -1,19 +1,31 @@
 """The worked example and the cross-checks of simple linear regression.
 
-Every number here is exact (sympy Rationals from the data's decimal text). Numbers shown as they
-are substituted are wrapped in :func:`shown` so that they print as written; the verifier unwraps
-them and checks each substitution against the symbolic formula evaluated on the data.
+Every number here is exact: each data column is a :class:`~derive.linalg.Column` (integers over a
+power of ten, from the decimal text), their sums are taken once in integer arithmetic, and the few numbers
+that are printed become sympy Rationals. Numbers shown as they are substituted are wrapped in
+:func:`shown` so that they print as written; the verifier unwraps them and checks each substitution
+against the symbolic formula evaluated on the data.
+
+A table of more than :data:`ELIDE_ABOVE` rows shows its first and last :data:`SHOWN_ENDS` rows;
+its totals are always over every row.
 """
 from __future__ import annotations
 
 import math
+from fractions import Fraction
+from itertools import repeat
+from operator import mul
 
 import sympy as sp
 
 from ..errors import DataError, VerificationError
+from ..linalg import Column
 from ..notation import I, N, Mean
 from ..rules import Rule
 from ..steps import CrossCheck, Step, Table
+
+ELIDE_ABOVE = 20  # a data table with more rows shows only its first and last SHOWN_ENDS rows
+SHOWN_ENDS = 5
 
 
 def shown(value) -> sp.UnevaluatedExpr:
@@ -25,10 +37,53 @@ def require_spread(dataset, xs) -> None:
     """The slope is undefined unless the x values differ; say so in terms of the formula."""
     if len(xs) < 2:
         raise DataError(f"{dataset.name}: {len(xs)} row(s); a line needs at least 2 rows of data")
-    if len(set(xs)) == 1:
+    nums = Column.of(xs).nums
+    if min(nums) == max(nums):
         raise DataError(
             f"{dataset.name}: every x value equals {sp.sstr(xs[0])}, so Σ(x_i − x̄)² = 0 and the slope is "
             f"undefined; use data with at least two different x values")
+
+
+def rows_shown(n: int) -> tuple[list[int], int, int]:
+    """(the 0-based rows a table shows, how many come before the gap, how many rows are elided).
+
+    >>> rows_shown(3)
+    ([0, 1, 2], 0, 0)
+    >>> rows_shown(1000)[1:]
+    (5, 990)
+    """
+    if n <= ELIDE_ABOVE:
+        return list(range(n)), 0, 0
+    return list(range(SHOWN_ENDS)) + list(range(n - SHOWN_ENDS, n)), SHOWN_ENDS, n - 2 * SHOWN_ENDS
+
+
+def elision_note(n: int) -> str:
+    """The sentence that says which rows a shortened table shows ("" when it shows them all)."""
+    _, head, elided = rows_shown(n)
+    if not elided:
+        return ""
+    return (f" The table shows the first {head} and the last {n - head - elided} of the {n} rows; the {elided} "
+            "rows in between are elided, and the totals in its last row are over all the rows.")
+
+
+def power_sum(prob, a: int, c: int) -> Fraction:
+    """Σ x_i^a y_i^c on the data of ``prob``, in integer arithmetic, remembered on ``prob``.
+
+    NOTE: the worked example's own arithmetic, independent of the verifier (which evaluates the
+    steps with derive.evaluate).
+    """
+    sums = prob.__dict__.setdefault("power_sums", {})
+    if (a, c) not in sums:
+        xs, ys = prob.columns[prob.x], prob.columns[prob.y]
+        xa = None if not a else xs.nums if a == 1 else list(map(pow, xs.nums, repeat(a)))
+        yc = None if not c else ys.nums if c == 1 else list(map(pow, ys.nums, repeat(c)))
+        total = sum(map(mul, xa, yc)) if a and c else sum(xa) if a else sum(yc) if c else len(xs)
+        sums[a, c] = Fraction(total, xs.den ** a * ys.den ** c)
+    return sums[a, c]
+
+
+def _r(value: Fraction) -> sp.Rational:
+    return sp.Rational(value.numerator, value.denominator)
 
 
 def _sentence(text: str) -> str:
@@ -57,21 +112,30 @@ def _compute(prob, before: sp.Basic) -> sp.Basic:
 
 def worked_example(prob, cov_w: Step, b_eq: Step) -> dict:
     B, x, y, w, b = prob.B, prob.x, prob.y, prob.w, prob.b
-    xs, ys = prob.data[x], prob.data[y]
+    xs, ys = prob.columns[x], prob.columns[y]
     n = len(xs)
     ds = prob.dataset
     B.section(f"Worked example: {ds.name}",
               (f"{_sentence(ds.description)} There are ", sp.Eq(N, n, evaluate=False),
-               " rows. All arithmetic below is exact; decimals are shown where they terminate."))
-    xbar, ybar = sum(xs) / sp.Integer(n), sum(ys) / sp.Integer(n)
-    for col, total, mean in ((x, sum(xs), xbar), (y, sum(ys), ybar)):
-        shown_mean = _evaluate(prob, Mean(col), shown(total) / shown(n))
+               " rows. All arithmetic below is exact; decimals are shown where they terminate." + elision_note(n)))
+    # NOTE: one pass of integer arithmetic per sum; the centred totals follow from them exactly
+    # (Σ(x_i − x̄)(y_i − ȳ) = Σx_i y_i − n x̄ ȳ), so no per-row value is built beyond the rows shown.
+    sx, sy, sum_xx, sum_xy = (power_sum(prob, a, c) for a, c in ((1, 0), (0, 1), (2, 0), (1, 1)))
+    xbar_f, ybar_f = sx / n, sy / n
+    xbar, ybar = _r(xbar_f), _r(ybar_f)
+    for col, total in ((x, sx), (y, sy)):
+        shown_mean = _evaluate(prob, Mean(col), shown(_r(total)) / shown(n))
         _compute(prob, shown_mean)
     cols = (x[I], y[I], x[I] - Mean(x), y[I] - Mean(y), (x[I] - Mean(x)) * (y[I] - Mean(y)), (x[I] - Mean(x)) ** 2)
-    means = {Mean(x): xbar, Mean(y): ybar}
-    rows = tuple(tuple(c.xreplace({x[I]: xi, y[I]: yi, **means}) for c in cols) for xi, yi in zip(xs, ys))
-    totals = tuple(sp.Add(*[r[k] for r in rows]) for k in range(len(cols)))
-    B.table(Table(cols, rows, totals))
+    shown_rows, head, elided = rows_shown(n)
+    rows = []
+    for k in shown_rows:
+        xi, yi = xs.fraction(k), ys.fraction(k)
+        dx, dy = xi - xbar_f, yi - ybar_f
+        rows.append(tuple(_r(v) for v in (xi, yi, dx, dy, dx * dy, dx * dx)))
+    totals = tuple(_r(v) for v in (sx, sy, sx - n * xbar_f, sy - n * ybar_f, sum_xy - n * xbar_f * ybar_f,
+                                   sum_xx - n * xbar_f * xbar_f))
+    B.table(Table(cols, tuple(rows), totals, elided=elided, head=head))
     sxy = _evaluate(prob, prob.cxy.before, shown(totals[4]), note="the total of the fifth column")
     sxx = _evaluate(prob, prob.cxx.before, shown(totals[5]), note="the total of the last column")
     w_value = totals[4] / totals[5]
@@ -113,25 +177,49 @@ def cross_checks(prob, values: dict) -> list[CrossCheck]:
 
 
 def _on_data(prob, expr: sp.Basic) -> sp.Rational:
-    """Evaluate a Σ-expression on the data with plain exact arithmetic (independent of the verifier)."""
+    """Evaluate a Σ-expression on the data with plain exact arithmetic (independent of the verifier).
+
+    NOTE: the means are expanded, n is put in, and each Σ (innermost first) has its term expanded by
+    sympy into a polynomial in x_i and y_i; Σ c x_i^a y_i^b is then c times a power sum of the
+    columns, taken here with Python integers. No per-row expression is ever built.
+    """
     from ..notation import expand_means
 
-    xs, ys = prob.data[prob.x], prob.data[prob.y]
-    n = len(xs)
+    x, y = prob.x, prob.y
+    n = len(prob.columns[x])
+
+    def total(s: sp.Sum) -> sp.Basic:
+        (var, lo, hi), = s.limits
+        if (var, lo, hi) != (I, 1, n):
+            raise ValueError(f"unexpected limits of {s}")
+        poly = sp.Poly(s.function, x[I], y[I])
+        return sp.Add(*[coeff * _r(power_sum(prob, a, c)) for (a, c), coeff in poly.terms()])
+
     e = expand_means(expr).xreplace({N: sp.Integer(n)})
-    e = e.replace(lambda t: isinstance(t, sp.Sum),
-                  lambda t: sp.Add(*[t.function.xreplace({I: k}) for k in range(1, n + 1)]))
-    e = e.replace(lambda t: isinstance(t, sp.Indexed),
-                  lambda t: (xs if t.base == prob.x else ys)[int(t.indices[0]) - 1])
+    e = e.replace(lambda t: isinstance(t, sp.Sum), total)
     return sp.nsimplify(e) if not e.is_Rational else e
 
 
 def _numpy_check(prob, values: dict) -> CrossCheck:
-    xs = prob.data[prob.x]
-    return _numpy_check_design([xs, [1] * len(xs)], prob.data[prob.y], values, (prob.w, prob.b))
+    xs = prob.columns[prob.x]
+    return _numpy_check_design([xs, Column.constant(1, len(xs))], prob.columns[prob.y], values, (prob.w, prob.b))
 
 
 NUMPY_CHECK = "numpy.linalg.lstsq"
+
+
+def _float_array(np, values):
+    """The exact values, each correctly rounded to float64, as a numpy array.
+
+    NOTE: for a Column whose numerators and denominator are below 2^53, both convert to float64
+    exactly and IEEE division rounds their quotient correctly: the same floats as float(Fraction).
+    """
+    if isinstance(values, Column):
+        nums, den = values.nums, values.den
+        if den < 2**53 and -(2**53) < min(nums) and max(nums) < 2**53:
+            return np.array(nums, dtype=np.float64) / den
+        return np.array(values.floats())
+    return np.array([float(v) for v in values])
 
 
 def _numpy_check_design(columns, ys, values: dict, params) -> CrossCheck:
@@ -143,8 +231,8 @@ def _numpy_check_design(columns, ys, values: dict, params) -> CrossCheck:
     import numpy as np
 
     with np.errstate(all="ignore"):
-        A = np.column_stack([np.array([float(v) for v in col]) for col in columns])
-        y = np.array([float(v) for v in ys])
+        A = np.column_stack([_float_array(np, col) for col in columns])
+        y = _float_array(np, ys)
         exact = np.array([float(values[p]) for p in params])
         finite = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(y)) and np.all(np.isfinite(exact)))
         if not finite:
