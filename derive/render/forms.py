@@ -38,6 +38,35 @@ def is_written(expr: sp.Basic) -> bool:
     return True
 
 
+def is_float_arithmetic(expr: sp.Basic) -> bool:
+    """True for arithmetic written out like :func:`is_written` whose numbers include floating-point
+    ones: a computation in floating point shown step by step (``7.97882·10¹⁰ / 1.26912·10¹²``)."""
+    if isinstance(expr, sp.UnevaluatedExpr):
+        return expr.args[0].is_Float or is_float_arithmetic(expr.args[0])
+    if expr.is_Atom or not isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
+        return False
+    floats = False
+    for node in sp.preorder_traversal(expr):
+        if node.is_Atom:
+            if node.is_Float:
+                floats = True
+            elif not node.is_Rational:
+                return False
+        elif isinstance(node, sp.Pow):
+            if not node.exp.is_Integer:
+                return False
+        elif not isinstance(node, (sp.Add, sp.Mul, sp.UnevaluatedExpr)):
+            return False
+    return floats
+
+
+def number_of(expr: sp.Basic) -> sp.Number | None:
+    """The rational or floating-point number of a number, or of one shown as written."""
+    if isinstance(expr, sp.UnevaluatedExpr):
+        expr = expr.args[0]
+    return expr if expr.is_Rational or expr.is_Float else None
+
+
 def rational_of(expr: sp.Basic) -> sp.Rational | None:
     """The number of a rational or of a rational shown as written (``UnevaluatedExpr(2.5)``)."""
     if isinstance(expr, sp.UnevaluatedExpr):

@@ -44,11 +44,60 @@ _LATEX_UNICODE.update({
     "\u2026": r"\ldots{}", "\u2014": "---", "\u2013": "--", "\u2018": "`", "\u2019": "'", "\u201c": "``",
     "\u201d": "''", "\u00a0": "~", "\u2032": r"\ensuremath{'}", "\u00f7": r"\ensuremath{\div}",
     "\u00b1": r"\ensuremath{\pm}", "\u00b0": r"\ensuremath{^{\circ}}", "\u00b5": r"\ensuremath{\mu}",
-    "\u2200": r"\ensuremath{\forall}", "\u2203": r"\ensuremath{\exists}", "\u2207": r"\ensuremath{\nabla}",
+    "\u2016": r"\ensuremath{\|}", "\u2200": r"\ensuremath{\forall}", "\u2203": r"\ensuremath{\exists}", "\u2207": r"\ensuremath{\nabla}",
 })
-_SUPER = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ", "0123456789+-=()ni"))
-_SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789+-=()aeoxhklmnpstijruv"))
-_ACCENT = {"\u0304": r"\bar", "\u0305": r"\overline", "\u0302": r"\hat", "\u0303": r"\tilde", "\u0307": r"\dot"}
+# NOTE: math symbols that KaTeX refuses inside \text (∫, ∏) or does not know there (∩, ←, ″, §): in
+# Markdown they go in math mode; in LaTeX each was a "?" before it was listed here.
+_LATEX_UNICODE.update({
+    "\u222b": r"\ensuremath{\int}", "\u220f": r"\ensuremath{\prod}", "\u2229": r"\ensuremath{\cap}",
+    "\u222a": r"\ensuremath{\cup}", "\u2282": r"\ensuremath{\subset}", "\u2286": r"\ensuremath{\subseteq}",
+    "\u2283": r"\ensuremath{\supset}", "\u2287": r"\ensuremath{\supseteq}", "\u2209": r"\ensuremath{\notin}",
+    "\u2190": r"\ensuremath{\leftarrow}", "\u2194": r"\ensuremath{\leftrightarrow}",
+    "\u21d0": r"\ensuremath{\Leftarrow}",
+    "\u21a6": r"\ensuremath{\mapsto}", "\u2022": r"\ensuremath{\bullet}", "\u2218": r"\ensuremath{\circ}",
+    "\u2261": r"\ensuremath{\equiv}", "\u221d": r"\ensuremath{\propto}", "\u223c": r"\ensuremath{\sim}",
+    "\u226a": r"\ensuremath{\ll}", "\u226b": r"\ensuremath{\gg}", "\u2213": r"\ensuremath{\mp}",
+    "\u2227": r"\ensuremath{\wedge}", "\u2228": r"\ensuremath{\vee}", "\u00ac": r"\ensuremath{\neg}",
+    "\u2205": r"\ensuremath{\emptyset}", "\u2225": r"\ensuremath{\parallel}", "\u22a5": r"\ensuremath{\perp}",
+    "\u27e8": r"\ensuremath{\langle}", "\u27e9": r"\ensuremath{\rangle}", "\u22ef": r"\ensuremath{\cdots}",
+    "\u2033": r"\ensuremath{''}", "\u00a7": r"\ensuremath{\S}", "\u00b6": r"\ensuremath{\P}",
+    "\u2206": r"\ensuremath{\Delta}", "\u22c5": r"\ensuremath{\cdot}", "\u211d": r"\ensuremath{\mathbb{R}}",
+    "\u2115": r"\ensuremath{\mathbb{N}}", "\u2124": r"\ensuremath{\mathbb{Z}}", "\u211a": r"\ensuremath{\mathbb{Q}}",
+    "\u2102": r"\ensuremath{\mathbb{C}}",
+})
+
+
+def _compatibility(tag: str) -> dict[str, str]:
+    """The characters whose Unicode compatibility decomposition is ``tag`` (``<super>``, ``<sub>``) of
+    one ASCII letter, digit, sign or parenthesis, and that character: ᵀ -> T, ₁ -> 1, ⁻ -> -."""
+    table = {}
+    for code in range(0xA0, 0xAC00):  # NOTE: none lies beyond (Hangul syllables and up)
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and parts[0] == tag:
+            base = chr(int(parts[1], 16)).replace("\u2212", "-")
+            if base.isascii() and (base.isalnum() or base in "+-=()"):
+                table[chr(code)] = base
+    return table
+
+
+def _vulgar_fractions() -> dict[str, str]:
+    """½ -> \\ensuremath{\\tfrac{1}{2}}, for every Unicode vulgar fraction of two whole numbers."""
+    table = {}
+    for code in range(0xA0, 0x2190):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if parts[:1] == ["<fraction>"]:
+            num, _, den = "".join(chr(int(p, 16)) for p in parts[1:]).partition("\u2044")
+            if num.isdigit() and den.isdigit():
+                table[chr(code)] = rf"\ensuremath{{\tfrac{{{num}}}{{{den}}}}}"
+    return table
+
+
+_LATEX_UNICODE.update(_vulgar_fractions())
+_SUPER = _compatibility("<super>")  # ⁰¹²…ⁿⁱ, ᵀ, ᵃᵇ…
+_SUB = _compatibility("<sub>")  # ₀₁₂…, ᵢⱼ, ₐₑ…
+_ACCENT = {"\u0304": r"\bar", "\u0305": r"\overline", "\u0302": r"\hat", "\u0303": r"\tilde", "\u0307": r"\dot",
+           "\u0308": r"\ddot", "\u0301": r"\acute", "\u0300": r"\grave", "\u030c": r"\check", "\u0306": r"\breve",
+           "\u20d7": r"\vec"}
 
 
 def _latex_char(c: str) -> str:
@@ -69,7 +118,8 @@ def _latex_char(c: str) -> str:
             tex = f"{_ACCENT[m]}{{{tex}}}"
         return rf"\ensuremath{{{tex}}}"
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", c) if not unicodedata.combining(ch))
-    return "".join(ch if ord(ch) < 128 else "?" for ch in plain) or "?"
+    # NOTE: the ASCII of a compatibility form is escaped too: fullwidth ＃ is \#, not a bare #
+    return "".join(_LATEX_SPECIAL.get(ch, ch) if ord(ch) < 128 else "?" for ch in plain) or "?"
 
 
 def latex_text(text: str) -> str:
@@ -101,22 +151,42 @@ def markdown_text(text: str) -> str:
 
 
 _MATH_TEXT_SPECIAL = {"\\": r"\backslash", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
-                      "#": r"\#", "_": r"\_", "^": r"\hat{}", "~": r"\sim"}
+                      "#": r"\#", "_": r"\_", "^": r"\hat{}", "~": r"\sim", "\u00a0": "~", "\u2026": r"\ldots"}
+
+
+# Unicode blocks of math symbols: arrows, operators, technical, math A and B, supplemental arrows and operators
+_MATH_BLOCKS = ((0x2190, 0x23FF), (0x27C0, 0x27FF), (0x2900, 0x2AFF))
+
+
+def _plain(c: str) -> bool:
+    """A character that goes into a ``\\text{…}`` run as it is."""
+    if c in _MATH_TEXT_SPECIAL:
+        return False
+    return (c.isascii() and c.isprintable()) or (0xC0 <= ord(c) <= 0x17F and c.isalpha())
 
 
 def _math_symbol(cluster: str) -> str:
     """One character (with its combining marks) of prose as math: Σ -> \\Sigma, x̄ -> \\bar{x}."""
     c, marks = cluster[0], cluster[1:]
-    if c in _SUPER:
+    compat = unicodedata.normalize("NFKD", c)
+    if c in _MATH_TEXT_SPECIAL:
+        tex = _MATH_TEXT_SPECIAL[c]
+    elif c in _SUPER:
         tex = f"^{{{_SUPER[c]}}}"
     elif c in _SUB:
         tex = f"_{{\\mathrm{{{_SUB[c]}}}}}"
     elif c in _LATEX_UNICODE and _LATEX_UNICODE[c].startswith("\\ensuremath{"):
         tex = _math_of(_LATEX_UNICODE[c])
     elif len(unicodedata.normalize("NFD", c)) > 1:  # ȳ -> \bar{y}
-        return _math_symbol(unicodedata.normalize("NFD", c))
+        return _math_symbol(unicodedata.normalize("NFD", c) + marks)
     elif c.isascii() and c.isalnum():
         tex = c
+    elif compat != c and compat.isascii() and compat.isprintable():
+        tex = math_text(compat)  # ‼ -> !!, ™ -> TM, ℋ -> H, fullwidth ＃ -> \#
+    elif unicodedata.category(c) in ("Zs", "Zl", "Zp"):
+        tex = r"\text{ }"
+    elif unicodedata.category(c) == "Sm" or any(lo <= ord(c) <= hi for lo, hi in _MATH_BLOCKS):
+        tex = c  # NOTE: a math symbol (⊕, ⟦): KaTeX and MathJax know it in math mode, KaTeX not in \text
     else:
         tex = rf"\text{{{c}}}"
     for m in marks:
@@ -125,25 +195,47 @@ def _math_symbol(cluster: str) -> str:
     return tex
 
 
+def _piece(cluster: str) -> tuple[str, str]:
+    """What one character of prose becomes in math: ("text", c) for a character of a ``\\text`` run,
+    ("^", T) or ("_", i) for a super- or subscript, ("math", tex) for anything else."""
+    c = cluster[0]
+    if len(cluster) == 1:
+        if _plain(c):
+            return "text", c
+        if c in _SUPER:
+            return "^", _SUPER[c]
+        if c in _SUB:
+            return "_", _SUB[c]
+        compat = unicodedata.normalize("NFKD", c)
+        if c not in _LATEX_UNICODE and c not in _MATH_TEXT_SPECIAL and compat != c and all(map(_plain, compat)):
+            return "text", compat  # ℒ -> L, ™ -> TM, in the text run
+    return "math", _math_symbol(cluster)
+
+
 def math_text(text: str) -> str:
     """Prose inside display math for KaTeX and MathJax: ``\\text{…}`` runs of plain characters; TeX
     specials and Unicode math symbols in math mode (MathJax reads no escapes inside ``\\text``, and
-    KaTeX refuses symbols such as ≠ there)."""
-    out: list[str] = []
-    run = ""
+    KaTeX refuses symbols such as ≠ there); a run of super- or subscripts as one script
+    (``(XᵀX)⁻¹`` -> ``\\text{(X}^{T}\\text{X)}^{-1}``, never a double superscript)."""
+    pieces: list[list[str]] = []
     for cluster in _clusters(text):
-        c = cluster[0]
-        plain = len(cluster) == 1 and c not in _MATH_TEXT_SPECIAL and (
-            (c.isascii() and c.isprintable()) or (0xC0 <= ord(c) <= 0x17F and c.isalpha()))
-        if plain:
-            run += c
-            continue
-        if run:
-            out.append(rf"\text{{{run}}}")
-            run = ""
-        out.append(_MATH_TEXT_SPECIAL.get(c) if len(cluster) == 1 and c in _MATH_TEXT_SPECIAL else _math_symbol(cluster))
-    if run:
-        out.append(rf"\text{{{run}}}")
+        kind, tex = _piece(cluster)
+        if pieces and kind != "math" and pieces[-1][0] == kind:
+            pieces[-1][1] += tex
+        else:
+            pieces.append([kind, tex])
+    out: list[str] = []
+    scripts: set[str] = set()  # the scripts that the current base already has
+    for kind, tex in pieces:
+        if kind in ("^", "_"):
+            if kind in scripts:  # xᵢ²ⱼ: a second subscript on the same base needs an empty base
+                out.append("{}")
+                scripts = set()
+            out.append(f"^{{{tex}}}" if kind == "^" else f"_{{\\mathrm{{{tex}}}}}")
+            scripts.add(kind)
+        else:
+            out.append(rf"\text{{{tex}}}" if kind == "text" else tex)
+            scripts = set()
     return "".join(out)
 
 
