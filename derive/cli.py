@@ -18,11 +18,11 @@ from pathlib import Path
 
 from .errors import DeriveError, OptionError
 
-__all__ = ["main", "build_parser", "parse_params", "parse_direction", "parse_ridge",
+__all__ = ["main", "build_parser", "build_derivation", "parse_params", "parse_direction", "parse_ridge",
            "output_format", "FORMATS", "LOSSES"]
 
 # NOTE: the CLI's own contract; tests check these agree with derive.render and the problem.
-FORMATS = ("terminal", "markdown", "latex", "json")
+FORMATS = ("terminal", "markdown", "latex", "fragment", "beamer", "json")
 LOSSES = ("mse", "half-mse", "sse", "half-sse")
 DEFAULT_PARAMS = "w,b"
 DEFAULT_DIGITS = 6
@@ -44,6 +44,14 @@ def _version() -> str:
         return version("derive")
     except PackageNotFoundError:  # running from a source checkout that was never installed
         return "(not installed)"
+
+
+def _label_prefix(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9:._-]{0,40}", text):
+        raise argparse.ArgumentTypeError(f"use letters, digits and : . _ - (starting with a letter), got {text!r}")
+    return text
 
 
 def _digits(text: str) -> int:
@@ -73,6 +81,7 @@ examples:
   derive linear-regression --data points.csv --x age --y height -o fit.md
   derive fit --model "w1*x1 + w2*x2 + b" --params w1,w2,b --data houses.csv --y price
   derive normal-equation --dataset salary           # the matrix form, and its worked example
+  derive gradient-descent --dataset baby --params s,b --loss half-sse --lr 0.01 --init 1,0 --steps 1
   derive diff "(x + y + z)^2" --wrt y               # each rule named, step by step
   derive minimize "3*a^2 + b^2 - a*b + a"           # critical points, classified
   derive gallery --out output/
@@ -190,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     lr.add_argument("--params", metavar="SLOPE,INTERCEPT", default=DEFAULT_PARAMS,
                     help="names of the slope and the intercept, e.g. w,b or beta_1,beta_0 (default: %(default)s)")
     _output_options(lr)
-    lr.set_defaults(func=_linear_regression)
+    lr.set_defaults(func=_run, build=_linear_regression)
 
     fit = sub.add_parser(
         "fit",
@@ -211,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--ridge", metavar="LAMBDA", help="add the L2 penalty LAMBDA*(sum of squared parameters), "
                                                        "LAMBDA an exact number >= 0, e.g. 0.5 or 1/4")
     _output_options(fit)
-    fit.set_defaults(func=_fit)
+    fit.set_defaults(func=_run, build=_fit)
 
     ne = sub.add_parser(
         "normal-equation",
@@ -227,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     ne.add_argument("--x", metavar="COL", help="the CSV column to use as x (needed when FILE has more than 2 columns)")
     ne.add_argument("--y", metavar="COL", help="the CSV column to use as y")
     _output_options(ne)
-    ne.set_defaults(func=_normal_equation)
+    ne.set_defaults(func=_run, build=_normal_equation)
 
     diff = sub.add_parser(
         "diff",
@@ -247,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--direction", metavar="VECTOR",
                       help="with --at: the directional derivative along VECTOR, e.g. 1,1 (one number per variable)")
     _output_options(diff)
-    diff.set_defaults(func=_diff)
+    diff.set_defaults(func=_run, build=_diff)
 
     mini = sub.add_parser(
         "minimize",
@@ -259,7 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
     mini.add_argument("expr", metavar="EXPR", help='the function, e.g. "3*a^2 + b^2 - a*b + a"')
     mini.add_argument("--vars", metavar="VARS", help="the variables, comma-separated (default: every variable of EXPR)")
     _output_options(mini)
-    mini.set_defaults(func=_minimize)
+    mini.set_defaults(func=_run, build=_minimize)
+
+    from . import cli_descent
+
+    cli_descent.add_parser(sub, _output_options, fmt)
 
     gal = sub.add_parser(
         "gallery",
@@ -289,6 +302,9 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--digits", type=_digits, default=DEFAULT_DIGITS, metavar="N",
                    help=f"significant digits for decimal approximations, 1..{MAX_DIGITS} (default: %(default)s)")
     p.add_argument("--no-color", action="store_true", help="never use colour")
+    p.add_argument("--label-prefix", metavar="PREFIX", type=_label_prefix,
+                   help="with --format fragment: label equation N as PREFIX:N (default: the -o file's name, "
+                        "else 'derive')")
 
 
 # -- option checks ---------------------------------------------------------------------------------
@@ -423,10 +439,9 @@ def _emit(text: str, output: str | None) -> None:
 
 
 # -- commands --------------------------------------------------------------------------------------
-def _linear_regression(args) -> int:
+def _linear_regression(args):
     from .data import load_dataset, read_csv
 
-    fmt = _start(args)
     slope, intercept = parse_params(args.params)
     if args.data is not None:
         dataset = read_csv(args.data, x=args.x, y=args.y)
@@ -445,8 +460,31 @@ def _linear_regression(args) -> int:
     # NOTE: lazy imports keep 'derive --help' and 'derive datasets' working on their own.
     from .problems.regression import linear_regression
 
-    derivation = linear_regression(dataset, loss=args.loss, params=(slope, intercept), digits=args.digits)
-    return _finish(derivation, fmt, args)
+    return linear_regression(dataset, loss=args.loss, params=(slope, intercept), digits=args.digits)
+
+
+def _safe_label(text: str) -> bool:
+    try:
+        _label_prefix(text)
+        return True
+    except argparse.ArgumentTypeError:
+        return False
+
+
+def _run(args) -> int:
+    """A command that renders a derivation: check -o, build the derivation, render and write it."""
+    fmt = _start(args)
+    return _finish(args.build(args), fmt, args)
+
+
+def build_derivation(argv: list[str]):
+    """The derivation a command line describes, without rendering it (the gallery uses this).
+
+    >>> build_derivation(["diff", "x^2"]).command
+    'diff'
+    """
+    args = build_parser().parse_args(argv)
+    return args.build(args)
 
 
 def _start(args) -> str:
@@ -458,15 +496,24 @@ def _start(args) -> str:
 
 
 def _finish(derivation, fmt: str, args) -> int:
-    from .render import render
+    from .render import render, render_files
 
-    text = render(derivation, fmt, digits=args.digits, color=_use_color(args))
-    _emit(text, args.output)
+    stem = Path(args.output).stem if args.output not in (None, "-") else ""
+    prefix = args.label_prefix or (stem if _safe_label(stem) else "derive")
+    if args.output in (None, "-") or not Path(args.output).parent.is_dir() or not (
+            fmt == "markdown" and any(sec.figures for sec in derivation.sections)):
+        _emit(render(derivation, fmt, digits=args.digits, color=_use_color(args), label_prefix=prefix), args.output)
+        return 0
+    from .io import write_atomic
+
+    # NOTE: everything is rendered before anything is written; the figures go first, the document last,
+    # so a document never links to a figure that is not there.
+    for path, text in render_files(derivation, fmt, args.output, digits=args.digits).items():
+        write_atomic(path, text)
     return 0
 
 
-def _fit(args) -> int:
-    fmt = _start(args)
+def _fit(args):
     from .data import load_dataset, read_csv
     from .parse import parse, parse_names
 
@@ -479,12 +526,10 @@ def _fit(args) -> int:
 
     from .problems.fit import fit
 
-    derivation = fit(dataset, model, params, y=args.y, ridge=ridge, digits=args.digits)
-    return _finish(derivation, fmt, args)
+    return fit(dataset, model, params, y=args.y, ridge=ridge, digits=args.digits)
 
 
-def _normal_equation(args) -> int:
-    fmt = _start(args)
+def _normal_equation(args):
     from .data import load_dataset, read_csv
 
     dataset = None
@@ -496,11 +541,10 @@ def _normal_equation(args) -> int:
         dataset = load_dataset(args.dataset)
     from .problems.normal_equation import normal_equation
 
-    return _finish(normal_equation(dataset, digits=args.digits), fmt, args)
+    return normal_equation(dataset, digits=args.digits)
 
 
-def _diff(args) -> int:
-    fmt = _start(args)
+def _diff(args):
     if args.lr is not None and args.at is None:
         raise OptionError("--lr needs a starting point: give --at too, e.g. --at x=0 --lr 0.1")
     if args.direction is not None and args.at is None:
@@ -523,12 +567,10 @@ def _diff(args) -> int:
         lr = parse(args.lr, "--lr")
         if not (lr.is_Rational and lr > 0):
             raise OptionError(f"--lr '{args.lr}': the learning rate must be an exact number > 0, e.g. 0.1")
-    derivation = differentiation(expr, wrt, order=args.order, at=at, direction=direction, lr=lr)
-    return _finish(derivation, fmt, args)
+    return differentiation(expr, wrt, order=args.order, at=at, direction=direction, lr=lr)
 
 
-def _minimize(args) -> int:
-    fmt = _start(args)
+def _minimize(args):
     from .parse import parse, parse_names
 
     expr = parse(args.expr)
@@ -536,7 +578,7 @@ def _minimize(args) -> int:
 
     from .problems.calculus import minimization
 
-    return _finish(minimization(expr, variables), fmt, args)
+    return minimization(expr, variables)
 
 
 def _gallery(args) -> int:
@@ -564,8 +606,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, --version and usage errors
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     if args.command is None:
-        sys.stderr.write("derive: error: choose a command: linear-regression, fit, normal-equation, diff, minimize, gallery or "
-                         "datasets; try 'derive --help'\n")
+        sys.stderr.write("derive: error: choose a command: linear-regression, fit, normal-equation, gradient-descent, diff, "
+                         "minimize, gallery or datasets; try 'derive --help'\n")
         return 2
     try:
         from .budget import COMMAND_SECONDS, time_budget

@@ -77,3 +77,45 @@ def expand_means(expr: sp.Basic) -> sp.Basic:
 def indexed_to_base(expr: sp.Basic) -> sp.Basic:
     """x[i] -> x, used to name a mean after the expression it averages."""
     return expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: e.base)
+
+
+
+class Norm(sp.Function):
+    """‖v‖, the length of a vector (a heading or a formula in prose, never evaluated).
+
+    >>> from derive.render.printer import latex, unicode
+    >>> L = sp.Function("L")(sp.Symbol("w"))
+    >>> print(latex(Norm(Grad(L))), unicode(Norm(Grad(L)) ** 2))
+    \\lVert \\nabla L \\rVert ‖∇L‖²
+    """
+
+    @classmethod
+    def eval(cls, arg):  # noqa: D401 - sympy hook
+        return None
+
+    def _latex(self, printer, exp=None):
+        tex = rf"\lVert {printer._print(self.args[0])} \rVert"
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
+
+    def _derive_unicode(self, printer):
+        return f"‖{printer._print(self.args[0])}‖"
+
+    def _sympystr(self, printer):
+        return f"norm({printer._print(self.args[0])})"
+
+
+class Grad(sp.Function):
+    """∇f for a named function f (the arguments are not printed)."""
+
+    @classmethod
+    def eval(cls, arg):  # noqa: D401 - sympy hook
+        return None
+
+    def _latex(self, printer, exp=None):
+        return rf"\nabla {self.args[0].func.__name__}"
+
+    def _derive_unicode(self, printer):
+        return f"∇{self.args[0].func.__name__}"
+
+    def _sympystr(self, printer):
+        return f"grad({self.args[0].func.__name__})"

@@ -29,6 +29,8 @@ class CheckKind(enum.Enum):
     DATA = "data"  # after == before evaluated exactly on the data
     DEFINITION = "definition"  # introduces a name; nothing to prove
     CONDITION = "condition"  # imposes a condition (e.g. gradient = 0); checked by a later check
+    APPROX = "approx"  # after is a float within a stated relative tolerance of before (on the data)
+    ROOTS = "roots"  # before is p(x) = 0, after lists every root of p with multiplicity
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,32 @@ class Rule(enum.Enum):
                            "x^2 - 1 = 0 -> x = -1 or x = 1", CheckKind.DATA)
     HESSIAN = RuleInfo("hessian", "Hessian", "Collect the second partial derivatives in a matrix.",
                        "H = [[L_ww, L_wb], [L_bw, L_bb]]", CheckKind.EQUAL)
+    # -- gradient descent --------------------------------------------------------------------------
+    GD_UPDATE = RuleInfo("gd-update", "gradient-descent update",
+                         "Step against the gradient: the new value is the old one minus the learning rate times the "
+                         "partial derivative.", "w_new = w - eta dL/dw", CheckKind.DEFINITION)
+    MOMENTUM = RuleInfo("momentum", "momentum update",
+                        "Keep a velocity: a decaying sum of past gradients, and step against it.",
+                        "v_new = beta v + g; w_new = w - eta v_new", CheckKind.DEFINITION)
+    ADAGRAD = RuleInfo("adagrad", "AdaGrad update",
+                       "Divide each parameter's step by the root of the sum of its squared gradients so far.",
+                       "G_new = G + g^2; w_new = w - eta g/(sqrt(G_new) + eps)", CheckKind.DEFINITION)
+    RMSPROP = RuleInfo("rmsprop", "RMSprop update",
+                       "Divide each parameter's step by the root of a moving average of its squared gradients.",
+                       "v_new = rho v + (1 - rho) g^2; w_new = w - eta g/(sqrt(v_new) + eps)", CheckKind.DEFINITION)
+    ADAM = RuleInfo("adam", "Adam update",
+                    "Moving averages of the gradient and of its square, corrected for their start at zero, "
+                    "give a step per parameter.",
+                    "m_hat = m/(1 - beta1^t); w_new = w - eta m_hat/(sqrt(v_hat) + eps)", CheckKind.DEFINITION)
+    LINE_SEARCH = RuleInfo("line-search", "exact line search",
+                           "On a quadratic, the step size that minimises the loss along -g is g^T g / g^T H g.",
+                           "eta* = g^T g / g^T H g", CheckKind.EQUAL)
+    EIGENVALUES = RuleInfo("eigenvalues", "eigenvalues",
+                           "The eigenvalues are the roots of the characteristic polynomial det(H - lambda I).",
+                           "lambda^2 - 5 lambda + 4 = 0 -> (lambda_1, lambda_2) = (1, 4)", CheckKind.ROOTS)
+    APPROXIMATE = RuleInfo("approximate", "evaluate in floating point",
+                           "The value is not a short exact number: it is computed to 30 digits and rounded.",
+                           "e^(1/2) = 1.64872127070", CheckKind.APPROX)
     DETERMINANT = RuleInfo("determinant", "determinant",
                            "Expand the determinant by cofactors (for a 2x2 matrix, ad - bc).",
                            "det [[a, b], [c, d]] = ad - bc", CheckKind.EQUAL)

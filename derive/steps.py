@@ -70,11 +70,17 @@ class Step:
 
 @dataclass(frozen=True)
 class Table:
-    """A table of exact numbers; ``columns`` are sympy expressions naming what each column holds."""
+    """A table of exact numbers; ``columns`` are sympy expressions naming what each column holds.
+
+    A long table is shortened: ``rows`` holds its first ``head`` rows and then its last rows, and the
+    ``elided`` rows between them are left out (renderers mark the gap); the totals cover every row.
+    """
 
     columns: tuple[sp.Basic, ...]
     rows: tuple[tuple[sp.Basic, ...], ...]
     totals: tuple[sp.Basic | None, ...] | None = None  # Σ row (None for a column with no total)
+    elided: int = 0  # rows left out after the first `head` rows of `rows`
+    head: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class Section:
     steps: tuple[Step, ...] = ()
     table: Table | None = None
     outro: str = ""
+    figures: tuple = ()  # derive.figures.Figure objects, drawn after the steps
 
 
 @dataclass(frozen=True)
@@ -124,10 +131,20 @@ class Derivation:
                 yield from s.walk()
 
     def _repr_markdown_(self) -> str:
-        """Jupyter displays a derivation as its Markdown rendering."""
+        """Jupyter displays a derivation as its Markdown rendering (figures inline)."""
         from .render import render
 
         return render(self, "markdown")
+
+    def _repr_latex_(self) -> str:
+        """A notebook converted to LaTeX or PDF (nbconvert) embeds the LaTeX fragment: amsmath only,
+        equations labelled with a prefix made from the title, so several derivations can coexist."""
+        import zlib
+
+        from .render import render
+
+        prefix = f"{self.command}-{zlib.crc32(repr(self.title).encode('utf-8')) % 100000}"
+        return render(self, "fragment", label_prefix=prefix)
 
 
 class Builder:
@@ -149,7 +166,7 @@ class Builder:
 
     # -- sections ------------------------------------------------------------------------------
     def section(self, title: str, intro: str = "") -> "Builder":
-        self._sections.append({"title": title, "intro": intro, "steps": [], "table": None, "outro": ""})
+        self._sections.append({"title": title, "intro": intro, "steps": [], "table": None, "outro": "", "figures": []})
         return self
 
     def table(self, table: Table) -> None:
@@ -157,6 +174,10 @@ class Builder:
 
     def outro(self, text: str) -> None:
         self._sections[-1]["outro"] = text
+
+    def figure(self, figure) -> None:
+        """Add a figure (:class:`derive.figures.Figure`) to the current section."""
+        self._sections[-1]["figures"].append(figure)
 
     # -- steps -----------------------------------------------------------------------------------
     def define(self, name: sp.Basic, value: sp.Basic, note: str = "", *, label: bool = False) -> Step:
@@ -192,7 +213,8 @@ class Builder:
 
     def build(self, results=(), checks=(), meta=None) -> Derivation:
         sections = tuple(
-            Section(s["title"], s["intro"], tuple(s["steps"]), s["table"], s["outro"]) for s in self._sections
+            Section(s["title"], s["intro"], tuple(s["steps"]), s["table"], s["outro"], tuple(s["figures"]))
+            for s in self._sections
         )
         d = Derivation(self.command, self.title, sections, tuple(results), tuple(checks), dict(meta or {}))
         assert all(s.verified for s in d.steps()), "unverified step in a built derivation"

@@ -14,6 +14,12 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
 * ISOLATE — ``after`` is ``v = e``; ``before`` is affine in v with a non-zero coefficient, and
   ``e`` solves it.
 * DATA — ``after`` equals ``before`` evaluated exactly on the actual data.
+* APPROX — ``after`` is a float: ``before`` evaluated exactly on the data (or the point) and then
+  to 40 digits agrees with it to :data:`APPROX_RELATIVE`, relative to the larger of the two (or
+  absolutely, for values below one).
+* ROOTS — ``before`` is p(λ) = 0 for a polynomial p and ``after`` is (λ₁, …, λ_k) = (r₁, …, r_k):
+  the product of the (λ − r_j) expands exactly to p divided by its leading coefficient, so the r_j
+  are all the roots, with multiplicity.
 * DEFINITION, CONDITION — nothing to prove: a name is introduced, or a condition imposed. A
   condition is checked where it is used (the gradient at the optimum is checked to be zero).
 
@@ -35,6 +41,8 @@ from typing import Mapping
 
 import sympy as sp
 
+from sympy.core.function import AppliedUndef
+
 from .budget import time_budget
 from .errors import BudgetError, VerificationError
 from .evaluate import Unsupported, evaluate
@@ -46,6 +54,7 @@ from .steps import Check, Step
 TRIALS = 3
 SIMPLIFY_SECONDS = 5
 _DIGITS = 60
+APPROX_RELATIVE = sp.Rational(1, 10**9)
 
 
 class _Instance:
@@ -84,7 +93,8 @@ class _Instance:
         """Exact values (fractions) of ``exprs`` with one environment; raises Unsupported."""
         env: dict = {N: self.n}
         for b in sorted(scan.bases, key=str):
-            env[b] = [self.entry(b, k) for k in range(1, self.n + 1)]
+            # NOTE: a bound data column is passed as it is (the evaluator reads it by index)
+            env[b] = self.data[b] if self.data is not None else [self.entry(b, k) for k in range(1, self.n + 1)]
         for s in sorted(scan.symbols, key=str):
             env[s] = sp.Integer(self.rng.randint(1, self.n)) if s == I else self.symbol(s)
         return [evaluate(e, env) for e in exprs]
@@ -131,6 +141,47 @@ class _Scan:
                 elif isinstance(node, sp.Sum) and not self.needs:
                     self.needs = any(not (lo.is_Integer and hi.is_Integer) for _, lo, hi in node.limits)
         self.symbols -= {b.label for b in self.bases} | {N}
+
+
+def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
+    """``e`` with every defined name replaced by its definition (see :meth:`_Equal.expand_defs`)."""
+    if not defs:
+        return e
+    if _depth > 8:
+        raise ValueError("definitions do not terminate")
+    functions = {(k.func, len(k.args)): k for k in defs if isinstance(k, AppliedUndef)
+                 and all(isinstance(a, (sp.Symbol, sp.MatrixSymbol)) for a in k.args)}
+
+    def apply(t):
+        key = functions[(t.func, len(t.args))]
+        # NOTE: expand the definition itself first, so that its own names (ŷ_i in L) see the arguments too
+        return expand_definitions(defs[key], defs, _depth + 1).xreplace(dict(zip(key.args, t.args)))
+
+    for _ in range(8):
+        new = e.xreplace(defs)
+        if functions:
+            new = new.replace(lambda t: isinstance(t, AppliedUndef) and (t.func, len(t.args)) in functions, apply)
+        if new == e:
+            return e
+        e = new
+    raise ValueError("definitions do not terminate")
+
+
+def evaluate_on(expr: sp.Basic, data: Mapping, defs: Mapping | None = None) -> sp.Basic:
+    """The exact value of ``expr`` with n, the data columns and the symbols bound by ``data``.
+
+    >>> from derive.notation import Sigma, column
+    >>> x = column("x")
+    >>> evaluate_on(Sigma(x[I] ** 2) / N, {N: 2, x: (1, 3)})
+    5
+    """
+    expr = _eval_derivatives(expand_definitions(sp.sympify(expr), defs or {}))
+    free = {s for s in expr.free_symbols if isinstance(s, sp.Symbol)} - {N, I}
+    free -= {b.label for b in expr.atoms(sp.IndexedBase)}
+    missing = [s for s in free if s not in data]
+    if missing:
+        raise ValueError(f"no value for {', '.join(map(str, missing))}")
+    return _Instance(random.Random(0), data)._slow(expr)
 
 
 def _needs_instances(expr: sp.Basic) -> bool:
@@ -192,15 +243,12 @@ class _Equal:
         self.method = "symbolic"
 
     def expand_defs(self, e: sp.Basic) -> sp.Basic:
-        """Replace defined names by their definitions (means are evaluated by definition later)."""
-        if not self.defs:
-            return e
-        for _ in range(8):
-            new = e.xreplace(self.defs)
-            if new == e:
-                return e
-            e = new
-        raise ValueError("definitions do not terminate")
+        """Replace defined names by their definitions (means are evaluated by definition later).
+
+        A defined function such as L(w, b) applies at any arguments: L(1, 0) is its definition
+        with w = 1 and b = 0.
+        """
+        return expand_definitions(e, self.defs)
 
     def equal(self, a: sp.Basic, b: sp.Basic) -> bool:
         a, b = self.expand_defs(sp.sympify(a)), self.expand_defs(sp.sympify(b))
@@ -238,6 +286,8 @@ class _Equal:
     def _sides_by_instances(self, a: sp.Basic, b: sp.Basic, scan: _Scan) -> bool:
         """Compare both sides exactly at random instances, evaluating each side on its own."""
         done = 0
+        # NOTE: a summation index that occurs only bound (inside Σ) takes no random value that matters
+        unbound = scan.symbols - ({I} if I not in (a.free_symbols | b.free_symbols) else set())
         for _ in range(TRIALS * 6):
             inst = _Instance(self.rng, self.data)
             try:
@@ -249,7 +299,7 @@ class _Equal:
             if va != vb:
                 return False
             done += 1
-            if done == TRIALS or (self.data is not None and scan.symbols <= set(self.data)):
+            if done == TRIALS or (self.data is not None and unbound <= set(self.data)):
                 return True  # with every symbol bound to the data, one exact evaluation decides
         raise ValueError(f"could not evaluate {a - b} at any random point")
 
@@ -306,6 +356,7 @@ def _describe(kind: CheckKind, method: str) -> str:
         "numeric": f"equality at {TRIALS} random points to {_DIGITS} significant digits",
         "random-points": f"exact equality of rational functions at {TRIALS} random rational points",
         "random-matrices": f"exact equality on {TRIALS} sets of random rational matrices of small sizes",
+        "approx": "evaluated exactly, then to 40 digits",
     }[method]
     what = {
         CheckKind.EQUAL: "before = after",
@@ -313,6 +364,8 @@ def _describe(kind: CheckKind, method: str) -> str:
         CheckKind.SUBSTITUTE: "follows from the cited results",
         CheckKind.ISOLATE: "linear in the unknown, solved exactly",
         CheckKind.DATA: "value on the data",
+        CheckKind.APPROX: "agrees to the digits shown",
+        CheckKind.ROOTS: "every root, with multiplicity",
     }[kind]
     return f"{what}: {how}"
 
@@ -327,6 +380,10 @@ def _check(step: Step, eq: _Equal) -> bool:
     kind = step.rule.check
     if kind in (CheckKind.DEFINITION, CheckKind.CONDITION):
         return True
+    if kind is CheckKind.APPROX:
+        return _approx(step, eq)
+    if kind is CheckKind.ROOTS:
+        return _roots(step)
     if kind in (CheckKind.EQUAL, CheckKind.DATA):
         pairs = _components(step.before, step.after)
         return pairs is not None and all(eq.equal(a, b) for a, b in pairs)
@@ -347,11 +404,56 @@ def _check(step: Step, eq: _Equal) -> bool:
     raise AssertionError(kind)
 
 
+def _shown_digits(*exprs: sp.Basic) -> int | None:
+    """The fewest significant digits of any float written in ``exprs`` (None when there is none)."""
+    from mpmath.libmp import prec_to_dps
+
+    parts = [x for e in exprs for x in (e if isinstance(e, sp.MatrixBase) else [e])]
+    floats = [f for e in parts if isinstance(e, sp.Basic) for f in e.atoms(sp.Float)]
+    return min(prec_to_dps(f._prec) for f in floats) if floats else None
+
+
+def _approx(step: Step, eq: _Equal) -> bool:
+    """``after`` is ``before`` evaluated on the data to 40 digits, within APPROX_RELATIVE, or within the
+    precision of the least precise float written in the step (a number shown to 6 digits is checked
+    to 6 digits: a relative difference below 10⁻⁵)."""
+    eq.method = "approx"
+    pairs = _components(step.before, step.after)
+    if pairs is None:
+        return False
+    shown = _shown_digits(step.before, step.after)
+    tolerance = max(APPROX_RELATIVE, sp.Rational(1, 10 ** (shown - 1))) if shown else APPROX_RELATIVE
+    for a, b in pairs:
+        exact = evaluate_on(a, eq.data or {}, eq.defs)
+        va, vb = sp.N(exact, 40), sp.N(sp.sympify(b).doit(), 40)
+        if not (va.is_real and vb.is_real):
+            return False
+        scale = max(abs(va), abs(vb), sp.Integer(1))
+        if abs(va - vb) > tolerance * scale:
+            return False
+    return True
+
+
+def _roots(step: Step) -> bool:
+    """(λ − r₁)…(λ − r_k) = p(λ)/lc(p) exactly, for ``p(λ) = 0 -> (λ₁…) = (r₁…)``."""
+    before, after = step.before, step.after
+    if not (isinstance(before, sp.Equality) and before.rhs == 0 and isinstance(after, sp.Equality)):
+        return False
+    values = tuple(after.rhs) if isinstance(after.rhs, sp.Tuple) else (after.rhs,)
+    lhs = before.lhs.doit()  # numbers shown as written are numbers
+    (var,) = lhs.free_symbols
+    poly = sp.Poly(lhs, var)
+    if poly.degree() != len(values):
+        return False
+    product = sp.expand(sp.Mul(*[var - v for v in values]))
+    return sp.simplify(product - sp.expand(lhs / poly.LC())) == 0
+
+
 def verify_step(step: Step, definitions: Mapping, data: Mapping | None = None, *, seed: int = 0) -> Step:
     """Verify ``step`` and its substeps; return it with ``check`` filled in, or raise."""
     subs = tuple(verify_step(s, definitions, data, seed=seed * 31 + k + 1) for k, s in enumerate(step.substeps))
     kind = step.rule.check
-    eq = _Equal(definitions, data if kind is CheckKind.DATA else None, seed)
+    eq = _Equal(definitions, data if kind in (CheckKind.DATA, CheckKind.APPROX) else None, seed)
     if kind is CheckKind.DATA and data is None:
         raise VerificationError(step, "an evaluate step needs the data binding")
     try:

@@ -259,4 +259,4 @@ def test_parse_params_delegates_to_check_params(text):
 def test_commands_are_listed_when_none_is_given(capsys):
     rc, out, err = run([], capsys)
     assert rc == 2 and "diff" in err and "minimize" in err
-    assert cli.FORMATS == ("terminal", "markdown", "latex", "json")
+    assert cli.FORMATS == ("terminal", "markdown", "latex", "fragment", "beamer", "json")

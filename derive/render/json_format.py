@@ -53,7 +53,7 @@ def step_latex(step: Step) -> str:
         return latex(step.after)
     if isinstance(step.before, Relational):
         return rf"{latex(step.before)} \iff {latex(step.after)}"
-    rel = r"\mathrel{:=}" if step.rule.code == "define" else "="
+    rel = r"\mathrel{:=}" if step.rule.code == "define" else (r"\approx" if step.rule.check.value == "approx" else "=")
     return f"{latex(step.before)} {rel} {latex(step.after)}"
 
 
@@ -139,7 +139,17 @@ def to_dict(derivation: Derivation) -> dict:
         "result": _result(derivation),
         "checks": [{"name": c.name, "passed": bool(c.passed), "detail": c.detail} for c in derivation.checks],
         "meta": _plain(dict(derivation.meta)),
+        **({"figures": figures} if (figures := [_figure_json(f) for sec in derivation.sections for f in sec.figures])
+           else {}),
     }
+
+
+def _figure_json(fig) -> dict:
+    """A figure's data: what a reader would need to redraw it with another tool."""
+    return {"name": fig.name, "caption": fig.caption, "x": latex(fig.xlabel), "y": latex(fig.ylabel),
+            "log_y": fig.logy,
+            "series": [{"label": s.label, "style": s.style, "points": [[list(p) for p in piece] for piece in s.pieces]}
+                       for s in fig.series]}
 
 
 def render_json(derivation: Derivation) -> str:

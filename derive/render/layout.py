@@ -31,7 +31,7 @@ from typing import Callable
 import sympy as sp
 from sympy.core.relational import Relational
 
-from ..rules import Rule
+from ..rules import CheckKind, Rule
 from ..steps import Derivation, Section, Step, Table, prose_parts
 from . import numbers
 from .forms import is_written
@@ -72,6 +72,8 @@ class Row:
     value: str = ""  # "= 2.625" or "≈ 1.71589" after a number
     substeps: list["Row"] = field(default_factory=list)
     depth: int = 0
+    expr: object = None  # the right-hand side as a sympy object (a format may print it in pieces)
+    lhs_expr: object = None  # the left-hand side as a sympy object, when there is one
 
 
 @dataclass
@@ -89,6 +91,7 @@ class TableLayout:
     header: list[str]  # printed column expressions, after the row-number column
     rows: list[tuple[str, list[str]]]  # (row label, cells)
     totals: list[str] | None
+    gap: int | None = None  # rows are elided before rows[gap]: each format marks the gap with a row of dots
 
 
 Spans = list  # [("text", str) | ("math", str)]
@@ -112,6 +115,7 @@ class SectionLayout:
     outro: Spans
     blocks: list[Block]
     table: TableLayout | None
+    figures: list = field(default_factory=list)  # derive.figures.Figure objects
 
 
 @dataclass
@@ -144,7 +148,7 @@ def number_text(value: sp.Basic, style: Style, digits: int) -> str:
         text = style.number(numbers.decimal(value, shown))
         return text if numbers.is_exact(value, shown) else f"{style.approx} {text}"
     if value.is_number and value.is_real:
-        return f"{style.approx} {style.number(numbers.decimal(sp.Rational(sp.N(value, digits + 5)), digits))}"
+        return f"{style.approx} {style.number(numbers.approximate(value, digits))}"
     return style.math(value)
 
 
@@ -162,7 +166,7 @@ def value_suffix(value: sp.Basic, style: Style, digits: int) -> str:
         return f"= {text}" if numbers.is_exact(value, digits) else f"{style.approx} {text}"
     if value.has(sp.UnevaluatedExpr) or is_written(value) or value.is_real is not True:
         return ""
-    return f"{style.approx} {style.number(numbers.decimal(sp.Rational(sp.N(value, digits + 5)), digits))}"
+    return f"{style.approx} {style.number(numbers.approximate(value, digits))}"
 
 
 class _Layout:
@@ -184,6 +188,9 @@ class _Layout:
         row.number, row.rule, row.note, row.tag, row.depth = number, rule_label(step.rule), step.note, step.label, depth
         row.cites = tuple(p.label for p in step.premises if p.label)
         result = step.after.rhs if isinstance(step.after, sp.Equality) else step.after
+        row.expr = result
+        if row.lhs:
+            row.lhs_expr = step.after.lhs if isinstance(step.after, sp.Equality) else step.before
         if not isinstance(step.after, sp.MatrixBase):
             row.value = value_suffix(result, self.style, self.digits)
         row.substeps = [self.substep(s, f"{number}.{k}", depth + 1) for k, s in enumerate(step.substeps, 1)]
@@ -196,7 +203,7 @@ class _Layout:
         if isinstance(step.before, Relational) or isinstance(step.after, Relational):
             row = Row(self.math(step.before), "⇔", self.math(step.after), start=True)
         else:
-            row = Row(self.math(step.before), "=", self.math(step.after), start=True)
+            row = Row(self.math(step.before), _relation(step), self.math(step.after), start=True)
         return self.annotate(row, step, number, depth)
 
     def chain(self, steps) -> list[Row]:
@@ -209,9 +216,9 @@ class _Layout:
             chained = previous is not None and _same(step.before, previous)
             if not equation:
                 if chained:
-                    row = Row("", "=", self.math(step.after))
+                    row = Row("", _relation(step), self.math(step.after))
                 else:
-                    rel = ":=" if step.rule is Rule.DEFINE else "="
+                    rel = ":=" if step.rule is Rule.DEFINE else _relation(step)
                     row = Row(self.math(step.before), rel, self.math(step.after), start=True)
                 rows.append(self.annotate(row, step, number, 0))
             else:
@@ -226,9 +233,10 @@ class _Layout:
 
     def table(self, t: Table) -> TableLayout:
         cell = lambda v: number_text(v, self.style, self.digits)  # noqa: E731
-        rows = [(str(k), [cell(v) for v in r]) for k, r in enumerate(t.rows, 1)]
+        label = lambda k: str(k if k <= t.head or not t.elided else k + t.elided)  # noqa: E731
+        rows = [(label(k), [cell(v) for v in r]) for k, r in enumerate(t.rows, 1)]
         totals = [cell(v) if v is not None else "" for v in t.totals] if t.totals is not None else None
-        return TableLayout([self.math(c) for c in t.columns], rows, totals)
+        return TableLayout([self.math(c) for c in t.columns], rows, totals, t.head if t.elided else None)
 
     def section(self, sec: Section) -> SectionLayout:
         # NOTE: one block per section: a chain is never cut by the details of one of its steps;
@@ -237,7 +245,13 @@ class _Layout:
         blocks = [Block(rows)] if rows else []
         table = self.table(sec.table) if sec.table is not None else None
         st = self.style
-        return SectionLayout(spans(sec.title, st), spans(sec.intro, st), spans(sec.outro, st), blocks, table)
+        return SectionLayout(spans(sec.title, st), spans(sec.intro, st), spans(sec.outro, st), blocks, table,
+                             list(sec.figures))
+
+
+def _relation(step: Step) -> str:
+    """= for an exact claim, ≈ for a value rounded to the digits shown (each format writes its own sign)."""
+    return "≈" if step.rule.check is CheckKind.APPROX else "="
 
 
 def _same(a: sp.Basic, b: sp.Basic) -> bool:
@@ -250,7 +264,8 @@ def _same(a: sp.Basic, b: sp.Basic) -> bool:
 def layout(derivation: Derivation, style: Style, *, digits: int) -> DocLayout:
     """Rows of printed math for every section, plus results and checks."""
     lay = _Layout(style, digits)
-    sections = [lay.section(s) for s in derivation.sections if s.title or s.intro or s.steps or s.table or s.outro]
+    sections = [lay.section(s) for s in derivation.sections
+                if s.title or s.intro or s.steps or s.table or s.outro or s.figures]
     results = []
     for r in derivation.results:
         results.append(ResultLayout(style.math(r.name), style.math(r.exact), value_suffix(r.exact, style, digits)))

@@ -102,6 +102,16 @@ def decimal(r, digits: int) -> str:
     return _rounded(r, digits)
 
 
+def approximate(value, digits: int) -> str:
+    """A real number that is not exact (a float, √2, e), rounded to ``digits`` significant digits;
+    scientific notation for very large or small values, as for rounded rationals.
+
+    >>> approximate(sp.Float(283883426630656.0), 6), approximate(sp.sqrt(2), 3)
+    ('2.83883e+14', '1.41')
+    """
+    return _rounded(sp.Rational(sp.N(value, digits + 10)), digits)
+
+
 def written(r) -> str | None:
     """A number shown as written in a substitution: its exact decimal, or None (use a fraction)."""
     text = terminating(r)

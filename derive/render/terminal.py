@@ -108,13 +108,16 @@ def _section_lines(sec: SectionLayout, c: Colour) -> list[str]:
 
 
 def _table_lines(t: TableLayout) -> list[str]:
-    grid = [["i"] + t.header] + [[label] + cells for label, cells in t.rows]
+    body = [[label] + cells for label, cells in t.rows]
+    if t.gap is not None:
+        body.insert(t.gap, ["⋮"] * (len(t.header) + 1))
+    grid = [["i"] + t.header] + body
     if t.totals is not None:
         grid.append(["Σ"] + t.totals)
     widths = [max(width(row[k]) for row in grid) for k in range(len(grid[0]))]
     fmt = lambda row: "  " + "  ".join(pad(cell, w, right=True) for cell, w in zip(row, widths))  # noqa: E731
     rule = "  " + "─" * (sum(widths) + 2 * (len(widths) - 1))
-    lines = [fmt(grid[0]), rule] + [fmt(r) for r in grid[1:len(t.rows) + 1]]
+    lines = [fmt(grid[0]), rule] + [fmt(r) for r in grid[1:len(body) + 1]]
     if t.totals is not None:
         lines += [rule, fmt(grid[-1])]
     return [line.rstrip() for line in lines]
@@ -133,7 +136,9 @@ def render_terminal(derivation: Derivation, *, digits: int = 6, color: bool = Fa
             "intro": wrap(intro) if intro else [],
             "table": _table_lines(sec.table) if sec.table is not None else [],
             "lines": _section_lines(sec, c),
-            "outro": wrap(outro) if outro else [],
+            "outro": (wrap(outro) if outro else []) + [
+                line for fig in sec.figures
+                for line in wrap(f"Figure ({fig.name}): {fig.caption} It is drawn in the Markdown and LaTeX output.")],
         })
     results = [c("bold", f"{r.name} = {r.exact}") + (f" {r.value}" if r.value else "") for r in doc.results]
     checks = []

@@ -18,6 +18,7 @@ import unicodedata
 import sympy as sp
 from sympy.core.mul import _keep_coeff
 from sympy.core.relational import Relational
+from sympy.printing.conventions import split_super_sub
 from sympy.printing.str import StrPrinter
 
 from ..notation import Mean
@@ -43,8 +44,17 @@ def script(text: str, table: dict) -> str | None:
     return "".join(table[c] for c in text)
 
 
+# NOTE: modifier letters, for superscript words such as "new" (sympy's table has only a few letters)
+_SUP_LETTERS = dict(zip("abcdefghijklmnoprstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"))
+
+
 def pretty_name(name: str) -> str:
     """Greek letters, modifiers and subscripts of a symbol name: beta_1 -> β₁, yhat -> ŷ."""
+    base, sups, subs = split_super_sub(name)
+    if sups == ["*"]:  # eta^* -> η* (no superscript star in Unicode)
+        return pretty_name("_".join([base] + subs)) + "*"
+    if len(sups) == 1 and len(sups[0]) > 1 and all(c in _SUP_LETTERS for c in sups[0]):
+        return pretty_name("_".join([base] + subs)) + "".join(_SUP_LETTERS[c] for c in sups[0])  # wⁿᵉʷ
     previous = _symbology.pretty_use_unicode(True)
     try:
         return _symbology.pretty_symbol(name)
@@ -145,6 +155,15 @@ class UnicodePrinter(DeriveMixin, StrPrinter):
         at = ", ".join(f"{self._print(o)} = {self._print(n)}" for o, n in zip(old, new))
         return f"({self._print(e)}) at {at}"
 
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Max(self, expr):
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
     def _print_Relational(self, expr):
         op = {"==": "=", "!=": "≠", "<=": "≤", ">=": "≥"}.get(expr.rel_op, expr.rel_op)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
@@ -173,8 +192,10 @@ class UnicodePrinter(DeriveMixin, StrPrinter):
             return body
         if coeff == -1:
             return MINUS + body
+        if coeff.could_extract_minus_sign():  # −η Xᵀ(…), not (−η) Xᵀ(…)
+            return MINUS + self._print(sp.MatMul(-coeff, *mats.args))
         c = self._print(coeff)
-        return f"({c}) {body}" if not coeff.is_Integer else f"{c} {body}".replace("-", MINUS, 1)
+        return f"{c} {body}" if coeff.is_Symbol or coeff.is_Integer else f"({c}) {body}"
 
     def _print_MatAdd(self, expr):
         out = ""
@@ -218,11 +239,17 @@ class UnicodePrinter(DeriveMixin, StrPrinter):
         return text.replace("-", MINUS)
 
     def _print_Float(self, expr):
-        return super()._print_Float(expr).replace("-", MINUS)
+        # NOTE: a float shows the digits it was rounded to, in the notation of the decimals (1.2×10⁵)
+        from mpmath.libmp import prec_to_dps
+
+        from .numbers import approximate, unicode_decimal
+
+        return unicode_decimal(approximate(expr, max(1, prec_to_dps(expr._prec))))
 
     # -- sums, products, powers ------------------------------------------------------------------------
     def _print_Add(self, expr, order=None):
-        terms = positive_first(self._as_ordered_terms(expr, order=order))
+        # NOTE: written arithmetic keeps the order it was written in (a substitution mirrors its formula)
+        terms = positive_first(list(expr.args) if self._written else self._as_ordered_terms(expr, order=order))
         out = ""
         for k, term in enumerate(terms):
             if term.could_extract_minus_sign():
@@ -268,6 +295,13 @@ class UnicodePrinter(DeriveMixin, StrPrinter):
     def _print_Mul(self, expr):
         if self._written:
             negative, num, den = written_parts(expr)
+            compound = [f for f in num if isinstance(f, sp.Add)]
+            if den and compound and len(compound) < len(num):
+                # NOTE: (2/10)·(5·70.49 + …), as the formula (2/n)(…) it substitutes into
+                coef = [f for f in num if not isinstance(f, sp.Add)]
+                front = self._print(sp.Mul(*coef, *[sp.Pow(d, -1, evaluate=False) for d in den], evaluate=False))
+                rest = "·".join(self._written_factor(f, False) for f in compound)
+                return (MINUS if negative else "") + f"({front})·{rest}"
             top = "·".join(self._written_factor(f, k == 0) for k, f in enumerate(num)) or "1"
             if den:
                 bottom = "·".join(self._written_factor(f, k == 0) for k, f in enumerate(den))

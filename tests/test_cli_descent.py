@@ -1,0 +1,145 @@
+"""derive gradient-descent on the command line: results, formats, files, and bad input."""
+import json
+import shlex
+
+import pytest
+import sympy as sp
+
+from derive.cli import build_parser, main
+
+from test_cli_calculus import OLD, _check_failure, run, run_subprocess
+
+GD = "gradient-descent"
+
+
+def run_json(argv, capsys) -> dict:
+    rc, out, err = run([GD, *argv, "--format", "json", "--no-figures"], capsys)
+    assert (rc, err) == (0, ""), err
+    return json.loads(out)
+
+
+@pytest.fixture
+def points(tmp_path):
+    p = tmp_path / "points.csv"
+    p.write_text("x,x2,y\n0,1,1\n1,0.5,3\n2,2,4.5\n3,1.5,7\n4,3,8.5\n")
+    return p
+
+
+def test_help_examples_parse(capsys):
+    rc, out, err = run([GD, "--help"], capsys)
+    assert rc == 0 and "\nexamples:\n" in out
+    examples = [line.strip() for line in out.split("\nexamples:\n", 1)[1].splitlines() if line.startswith("  derive ")]
+    assert len(examples) >= 6
+    for line in examples:
+        build_parser().parse_args(shlex.split(line, comments=True)[1:])
+
+
+@pytest.mark.parametrize("argv, expect", [
+    (["--dataset", "baby", "--params", "s,b", "--loss", "half-sse", "--lr", "0.01", "--init", "1,0", "--steps", "1"],
+     {"s": "18/5", "b": "57/50"}),  # seed 004
+    (["--dataset", "salary", "--params", "beta_1,beta_0", "--init", "5,2", "--lr", "0.01", "--steps", "1"],
+     {"beta_1": "26471773/10000", "beta_0": "1000861/1000"}),  # seed 002, recomputed
+    (["--dataset", "salary", "--params", "beta_1,beta_0", "--init", "5,2", "--lr", "0.01", "--sample", "6",
+      "--steps", "1"], {"beta_1": "85064/25", "beta_0": "28363/25"}),  # seed 002's SGD row (3.0, 56643)
+    (["--function", "x^2 - 4*x + 5", "--init", "0", "--lr", "0.1", "--steps", "1"], {"x": "2/5"}),  # seed 003
+    (["--function", "3*a^2 + b^2 - a*b + a", "--init", "0,0", "--line-search", "exact", "--steps", "1"],
+     {"a": "-1/6", "b": "0"}),
+])
+def test_results(argv, expect, capsys):
+    doc = run_json(argv, capsys)
+    got = {k: v["exact"] for k, v in doc["result"].items()}
+    assert {k: sp.Rational(v) for k, v in got.items()} == {k: sp.Rational(v) for k, v in expect.items()}
+
+
+def test_model_on_a_file(points, capsys):
+    doc = run_json(["--data", str(points), "--model", "a*x + c*x2 + d", "--params", "a,c,d", "--steps", "3"], capsys)
+    assert set(doc["result"]) == {"a", "c", "d"}
+    assert doc["meta"]["convergence"]["stop"] == "tol"
+
+
+def test_default_learning_rate_converges(capsys):
+    doc = run_json(["--dataset", "salary"], capsys)
+    assert doc["meta"]["learning_rate"]["converges"] is True
+    assert sp.Rational(doc["meta"]["lr"]) < 2 / sp.Float(doc["meta"]["learning_rate"]["lambda_max"])
+
+
+def test_minibatch_is_reproducible(capsys):
+    argv = ["--dataset", "salary", "--batch", "3", "--seed", "7", "--steps", "4"]
+    a, b = run_json(argv, capsys), run_json(argv, capsys)
+    assert a == b
+    assert [len(h["batch"]) for h in a["meta"]["history"][:-1]] == [3, 3, 3, 3]
+
+
+@pytest.mark.parametrize("ext", [".md", ".tex", ".json", ".txt"])
+def test_writes_files(ext, tmp_path, capsys):
+    out = tmp_path / f"gd{ext}"
+    rc, stdout, err = run([GD, "--dataset", "baby", "--steps", "2", "-o", str(out)], capsys)
+    assert (rc, stdout, err) == (0, "", "")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    if ext == ".md":  # the figures sit beside the Markdown file
+        assert names == ["gd-contours.svg", "gd-fit.svg", "gd-loss.svg", "gd-slice.svg", "gd.md"]
+        assert "](gd-fit.svg)" in out.read_text()
+    else:
+        assert names == [f"gd{ext}"]
+
+
+def test_subprocess(tmp_path):
+    rc, out, err = run_subprocess([GD, "--function", "x^2 - 4*x + 5", "--init", "0", "--lr", "0.1", "--steps", "1"],
+                                  tmp_path)
+    assert rc == 0 and err == "" and "0.4" in out
+
+
+BAD = [
+    (["--dataset", "baby", "--init", "1"], ["--init", "1 value for 2 parameters"]),
+    (["--dataset", "baby", "--init", "1,2,3"], ["--init", "3 values"]),
+    (["--dataset", "baby", "--init", "1,"], ["--init", "empty value"]),
+    (["--dataset", "baby", "--lr", "0"], ["--lr", "must be > 0"]),
+    (["--dataset", "baby", "--lr", "-0.1"], ["--lr", "must be > 0"]),
+    (["--dataset", "baby", "--lr", "abc"], ["--lr", "exact number"]),
+    (["--dataset", "baby", "--lr", "sqrt(2)"], ["--lr", "exact number"]),
+    (["--dataset", "baby", "--steps", "10001"], ["--steps", "0 to 10000"]),
+    (["--dataset", "baby", "--show", "6"], ["--show", "0 to 5"]),
+    (["--dataset", "baby", "--max-iter", "0"], ["--max-iter", "1 to 1000000"]),
+    (["--dataset", "salary", "--sample", "11"], ["--sample", "row 11 is out of range", "1 to 10"]),
+    (["--dataset", "salary", "--sample", "0"], ["--sample", "row 0 is out of range"]),
+    (["--dataset", "salary", "--sample", "one"], ["--sample", "not a row number"]),
+    (["--dataset", "salary", "--batch", "11"], ["--batch 11", "1 to 10"]),
+    (["--dataset", "salary", "--batch", "some"], ["--batch", "'full' or a whole number"]),
+    (["--dataset", "salary", "--batch", "2", "--sample", "1,2,3"], ["--sample", "multiple of 2"]),
+    (["--dataset", "salary", "--batch", "full", "--sample", "1"], ["--sample", "--batch full"]),
+    (["--function", "x^2", "--batch", "1"], ["--batch", "no rows"]),
+    (["--function", "x^2", "--params", "x"], ["--params", "--vars"]),
+    (["--function", "x^2 + y^2", "--vars", "x"], ["--vars", "also uses y"]),
+    (["--function", "3"], ["--function", "no variables"]),
+    (["--function", "x^^2"], ["--function", "position"]),
+    (["--function", "x^4 - x", "--line-search", "exact"], ["--line-search exact", "quadratic"]),
+    (["--dataset", "baby", "--vars", "x"], ["--vars goes with --function"]),
+    (["--dataset", "baby", "--model", "a*age + b"], ["--model needs --params"]),
+    (["--dataset", "baby", "--model", "a*weight + b", "--params", "a,b"], ["weight", "columns: age, height"]),
+    (["--dataset", "baby", "--x", "age"], ["--x and --y", "--data"]),
+    (["--dataset", "baby", "--momentum", "1"], ["--momentum", "below 1"]),
+    (["--dataset", "baby", "--betas", "0.9"], ["--betas", "two numbers"]),
+    (["--dataset", "baby", "--epsilon", "0"], ["--epsilon", "> 0"]),
+    (["--dataset", "baby", "--tol", "-1"], ["--tol", "> 0"]),
+    (["--dataset", "baby", "--optimizer", "sgd"], ["--optimizer", "invalid choice"]),
+    (["--dataset", "nope"], ["unknown dataset 'nope'"]),
+    (["--data", "{t}/missing.csv"], ["missing.csv", "no such file"]),
+    (["--dataset", "baby", "--params", "b,b"], ["--params", "must differ"]),
+]
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize("argv, pieces", BAD, ids=lambda v: " ".join(v) if isinstance(v, list) and v and
+                         v[0].startswith("--") else None)
+def test_bad_input(argv, pieces, existing, tmp_path, capsys):
+    if existing:
+        (tmp_path / "out.md").write_text(OLD)
+    argv = [a.replace("{t}", str(tmp_path)) for a in argv]
+    rc, out, err = run([GD, *argv, "--format", "markdown", "-o", f"{tmp_path}/out.md"], capsys)
+    _check_failure(rc, out, err, pieces, tmp_path, existing)
+
+
+def test_divergence_is_output_not_an_error(capsys):
+    rc, out, err = run([GD, "--dataset", "salary", "--lr", "1", "--steps", "50", "--no-figures"], capsys)
+    assert rc == 0 and err == ""
+    assert "is diverging" in out and "does not converge" in out
