@@ -8,6 +8,7 @@ from sympy.printing.str import StrPrinter
 
 from derive.notation import I, N, Mean, Sigma, column, parameter
 from derive.render import numbers
+from derive.render import text as text_module
 from derive.render.printer import DeriveLatexPrinter, UnicodePrinter, is_written, latex, unicode
 
 x, y = column("x"), column("y")
@@ -212,3 +213,79 @@ def test_terminating(value, text):
 def test_decimal_in_each_format(text, tex, uni):
     assert numbers.latex_decimal(text) == tex
     assert numbers.unicode_decimal(text) == uni
+
+
+# -- prose in math (derive.render.text): what reaches KaTeX and pdflatex -------------------------------------
+@pytest.mark.parametrize("text, math", [
+    ("gᵀg", r"\text{g}^{T}\text{g}"),  # ᵀ was \text{ᵀ}, which KaTeX refuses (strict)
+    ("(XᵀX)⁻¹", r"\text{(X}^{T}\text{X)}^{-1}"),  # one superscript, not ^{-}^{1} (a double superscript)
+    ("xᵢ²", r"\text{x}_{\mathrm{i}}^{2}"),
+    ("xᵢ²ⱼ", r"\text{x}_{\mathrm{i}}^{2}{}_{\mathrm{j}}"),  # a second subscript gets an empty base
+    ("a\u00a0b", r"\text{a}~\text{b}"),  # no-break space: KaTeX refuses it in \text (strict)
+    ("½ Σ", r"\tfrac{1}{2}\text{ }\Sigma"),
+    ("∫ f", r"\int\text{ f}"),  # \text{∫} is an error in KaTeX even when not strict
+    ("x ∈ ℝ", r"\text{x }\in\text{ }\mathbb{R}"),
+    ("a ⊕ b", r"\text{a }⊕\text{ b}"),  # any math symbol goes in math mode
+    ("ℒ ™ ‼", r"\text{L TM !!}"),  # compatibility forms as their ASCII
+    ("＃1", r"\#\text{1}"),
+    ("a … b", r"\text{a }\ldots\text{ b}"),
+    ("ǎ", r"\check{a}"),
+])
+def test_math_text(text, math):
+    assert text_module.math_text(text) == math
+
+
+@pytest.mark.parametrize("text, tex", [
+    ("XᵀX", r"X\textsuperscript{T}X"),  # was "XTX"
+    ("½", r"\ensuremath{\tfrac{1}{2}}"),  # was "1?2"
+    ("∫", r"\ensuremath{\int}"),  # was "?"
+    ("x ∈ ℝ", r"x \ensuremath{\in} \ensuremath{\mathbb{R}}"),
+    ("＃", r"\#"),  # a compatibility form is escaped: was a bare #
+    ("ǎ", r"\ensuremath{\check{a}}"),
+])
+def test_latex_text(text, tex):
+    assert text_module.latex_text(text) == tex
+
+
+def test_script_tables_are_unicodes():
+    """Every super- and subscript letter, digit and sign of Unicode is known, and means its base."""
+    for table, tag in ((text_module._SUPER, "<super>"), (text_module._SUB, "<sub>")):
+        for c, base in table.items():
+            assert unicodedata.normalize("NFKD", c).replace("\u2212", "-") == base
+            assert unicodedata.decomposition(c).startswith(tag)
+    assert {"ᵀ", "⁻", "¹", "ⁿ", "ᵃ"} <= set(text_module._SUPER)
+    assert {"ᵢ", "ⱼ", "₀", "₋", "ₙ"} <= set(text_module._SUB)
+    assert text_module._SUPER["⁻"] == "-" and text_module._SUPER["ᵀ"] == "T"
+
+
+def test_latex_text_of_every_listed_character_compiles(tmp_path):
+    """The LaTeX for every character in the tables compiles with the article's packages."""
+    from helpers import pdflatex
+
+    chars = sorted(set(text_module._LATEX_UNICODE) | set(text_module._SUPER) | set(text_module._SUB))
+    body = "\n\n".join(f"{k}: a{text_module.latex_text(c)}b" for k, c in enumerate(chars))
+    doc = ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{amsmath}\n\\usepackage{amssymb}\n"
+           f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
+    returncode, log = pdflatex(doc, tmp_path)
+    assert returncode == 0, log[-3000:]
+    assert "Missing character" not in log
+
+
+U = sp.UnevaluatedExpr
+
+
+@pytest.mark.parametrize("expr, tex", [
+    # a float computation written out: was 7.97882 \cdot 10^{10} \cdot 1.26912 \cdot 10^{12}^{-1}, which
+    # KaTeX refuses (double superscript) and which reads as 7.97882·10¹⁰·1.26912·(10¹²)⁻¹
+    (sp.Mul(U(sp.Float("7.97882e10", 6)), sp.Pow(U(sp.Float("1.26912e12", 6)), -1, evaluate=False), evaluate=False),
+     r"\frac{7.97882 \times 10^{10}}{1.26912 \times 10^{12}}"),
+    (sp.Pow(U(sp.Float("1.26912e12", 6)), 2, evaluate=False), r"\left(1.26912 \times 10^{12}\right)^{2}"),
+    (sp.Pow(sp.Float("1.5e-7", 3), 3, evaluate=False), r"\left(1.5 \times 10^{-7}\right)^{3}"),
+    (sp.Pow(U(sp.Float("2.5", 3)), 2, evaluate=False), "2.5^{2}"),
+    (sp.Pow(U(sp.Float("-2.5", 3)), 2, evaluate=False), r"\left(-2.5\right)^{2}"),
+    (sp.Mul(2, U(sp.Float("2.5", 3)), sp.Pow(U(sp.Integer(3)), -1, evaluate=False), evaluate=False),
+     r"\frac{2 \cdot 2.5}{3}"),
+    (sp.Float("2.5", 3) * u, "2.5 u"),  # not arithmetic: as sympy prints it
+])
+def test_float_arithmetic_is_written(expr, tex):
+    assert latex(expr) == tex

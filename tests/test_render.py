@@ -112,7 +112,7 @@ def outputs(small):
 
 # -- the public API ----------------------------------------------------------------------------------
 def test_formats_and_extensions():
-    assert FORMATS == ("terminal", "markdown", "latex", "json")
+    assert FORMATS == ("terminal", "markdown", "latex", "fragment", "beamer", "json")
     assert set(EXTENSIONS.values()) <= set(FORMATS)
     assert EXTENSIONS[".tex"] == "latex" and EXTENSIONS[".md"] == "markdown"
 
@@ -314,7 +314,8 @@ def test_latex_document(outputs):
     assert text.startswith(r"\documentclass") and text.rstrip().endswith(r"\end{document}")
     packages = set(re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", text))
     assert packages <= {"inputenc", "amsmath", "amssymb", "geometry", "booktabs"}
-    assert r"\section*{Derivative with respect to w}" in text and r"\tag{1}" in text
+    assert r"\section*{Derivative with respect to w}" in text
+    assert r"\tag*{\derivenote{" in text and r"}{(1)}}" in text  # the rule beside the step, then its number
     assert latex_text(PROSE) in text
     assert r"\item[$\checkmark$]" in text and r"\item[$\times$]" in text
     assert text.count(r"\begin{itemize}") == text.count(r"\end{itemize}")

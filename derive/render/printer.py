@@ -10,7 +10,8 @@ sympy's output). What they add:
 * a sum is written starting with a positive term (``x_i - x̄``, not ``-x̄ + x_i``);
 * *written arithmetic* — a compound expression of numbers only, built unevaluated (a
   substitution such as 25.1/10) — is printed as written: its rationals as exact decimals when
-  they terminate, divisions as fractions, nothing evaluated.
+  they terminate, divisions as fractions, nothing evaluated; so is arithmetic on floating-point
+  numbers (``7.97882·10¹⁰ / 1.26912·10¹²`` as a fraction, a power of ``1.5·10⁻⁷`` in parentheses).
 
 The unicode printer lives in :mod:`derive.render.unicode_printer` and is re-exported here.
 
@@ -27,8 +28,8 @@ import sympy as sp
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter
 
-from .forms import (DeriveMixin, compact_derivative, is_operator, is_written, negate, positive_first,
-                    rational_of, uses_partial, written_parts)
+from .forms import (DeriveMixin, compact_derivative, is_float_arithmetic, is_operator, is_written, negate,
+                    number_of, positive_first, uses_partial, written_parts)
 
 
 class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
@@ -38,7 +39,29 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
     'x_{i}'
     """
 
+    def _print(self, expr, **kwargs):
+        # NOTE: arithmetic on floating-point numbers written out (a float computation shown step by
+        # step) prints as written arithmetic does: a quotient as a fraction, a power of a number in
+        # scientific notation in parentheses, never 1.26912 \cdot 10^{12}^{-1} (a double superscript).
+        if not self._written and isinstance(expr, sp.Basic) and is_float_arithmetic(expr):
+            self._written += 1
+            try:
+                return super()._print(expr, **kwargs)
+            finally:
+                self._written -= 1
+        return super()._print(expr, **kwargs)
+
     # -- notation ---------------------------------------------------------------------------------
+    def _split_super_sub(self, name: str):
+        """As sympy's, but a word in a sub- or superscript is upright: w^{\\mathrm{new}}, \\lambda_{\\mathrm{max}}
+        (a Greek name such as beta_eta, or a single letter or digit, is translated as usual)."""
+        base, supers, subs = super()._split_super_sub(name)
+        if name is None or "{" in name:
+            return base, supers, subs
+        _, raw_sup, raw_sub = split_super_sub(name)
+        fix = lambda raw, tex: rf"\mathrm{{{raw}}}" if raw.isalpha() and len(raw) > 1 and tex == raw else tex  # noqa: E731
+        return base, [fix(r, t) for r, t in zip(raw_sup, supers)], [fix(r, t) for r, t in zip(raw_sub, subs)]
+
     def _print_Mean(self, expr, exp=None):
         arg = expr.args[0]
         if isinstance(arg, (sp.IndexedBase, sp.Symbol)):
@@ -106,6 +129,14 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
         return r" \\ ".join(" & ".join(self._print(e) for e in mat.row(r)) for r in range(mat.rows))
 
     # -- numbers and arithmetic -----------------------------------------------------------------------
+    def _print_Float(self, expr):
+        # NOTE: a float shows the digits it was rounded to, as the decimals do (1.2 \times 10^{5})
+        from mpmath.libmp import prec_to_dps
+
+        from .numbers import approximate, latex_decimal
+
+        return latex_decimal(approximate(expr, max(1, prec_to_dps(expr._prec))))
+
     def _print_Rational(self, expr):
         text = self._written_number(expr)
         if text is not None:
@@ -113,19 +144,34 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
         return super()._print_Rational(expr)
 
     def _print_Add(self, expr, order=None):
-        terms = positive_first(self._as_ordered_terms(expr, order=order))
-        tex = ""
+        return "".join(self.add_terms(expr, order))
+
+    def add_terms(self, expr: sp.Add, order=None) -> list[str]:
+        """The terms of a sum as :meth:`_print_Add` joins them, each with its sign (``" - 2 x"``), so that a
+        long sum can be set on several lines."""
+        if not isinstance(expr, sp.Add):
+            return [self._print(expr)]
+        if not self._written and is_written(expr):
+            self._written += 1
+            try:
+                return self.add_terms(expr, order)
+            finally:
+                self._written -= 1
+        # NOTE: written arithmetic keeps the order it was written in (a substitution mirrors its formula)
+        terms = positive_first(list(expr.args) if self._written else self._as_ordered_terms(expr, order=order))
+        out = []
         for k, term in enumerate(terms):
+            sign = ""
             if k and term.could_extract_minus_sign():
-                tex += " - "
+                sign = " - "
                 term = negate(term, self._written)
             elif k:
-                tex += " + "
+                sign = " + "
             t = self._print(term)
             if self._needs_add_brackets(term) or (k and t.startswith("-")):
                 t = rf"\left({t}\right)"
-            tex += t
-        return tex
+            out.append(sign + t)
+        return out
 
     def _print_Mul(self, expr):
         if self._written and isinstance(expr, sp.Mul):
@@ -151,6 +197,13 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
 
     def _written_mul(self, expr) -> str:
         negative, num, den = written_parts(expr)
+        compound = [f for f in num if isinstance(f, sp.Add)]
+        if den and compound and len(compound) < len(num):
+            # NOTE: (2/10)·(5·70.49 + 2·25.1 − 1321491.3), as the formula (2/n)(…) it substitutes into
+            coef = [f for f in num if not isinstance(f, sp.Add)]
+            front = self._written_mul(sp.Mul(*coef, *[sp.Pow(d, -1, evaluate=False) for d in den], evaluate=False))
+            rest = r" \cdot ".join(self._written_factor(f, False) for f in compound)
+            return ("- " if negative else "") + rf"{front} \cdot {rest}"
         top = r" \cdot ".join(self._written_factor(f, k == 0) for k, f in enumerate(num)) if num else "1"
         if den:
             bottom = r" \cdot ".join(self._written_factor(f, k == 0) for k, f in enumerate(den))
@@ -165,7 +218,7 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
                 inv = expr.base if expr.exp == -1 else sp.Pow(expr.base, -expr.exp, evaluate=False)
                 return rf"\frac{{1}}{{{self._print(inv)}}}"
             base = self._print(expr.base)
-            if rational_of(expr.base) is None or "-" in base or "\\frac" in base:
+            if number_of(expr.base) is None or any(s in base for s in ("-", "\\frac", "\\cdot", "\\times")):
                 base = rf"\left({base}\right)"
             return f"{base}^{{{self._print(expr.exp)}}}"
         if isinstance(expr.base, sp.Derivative) and not expr.exp.is_negative:
