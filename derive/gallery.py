@@ -1,66 +1,79 @@
-"""The gallery: worked examples rendered to files, one row of :data:`EXAMPLES` each.
+"""The gallery: every worked example of the seeds, rendered to files, one row of :data:`EXAMPLES` each.
 
-``derive gallery --out DIR`` renders every example in every format of :data:`FORMATS`, plus an
-index page ``README.md`` built from the same table, in memory first; then it writes the files
-atomically, so a failure leaves no half-written gallery.
+Each example is a ``derive`` command line; ``derive gallery --out DIR`` builds its derivation the
+way the command does, writes it as Markdown (with its figures as SVG files beside it) and as LaTeX,
+and adds an index page ``README.md``. Everything is rendered in memory first and then written
+atomically, file by file, so a failure leaves no half-written gallery; the bytes are the same on
+every run.
 
 Example:
-    >>> [e.stem for e in EXAMPLES]
-    ['salary', 'baby']
+    >>> [e.stem for e in EXAMPLES][:3]
+    ['salary', 'baby', 'normal-equation']
     >>> EXAMPLES[1].command
-    'derive linear-regression --dataset baby'
+    'derive linear-regression --dataset baby --params s,b --loss half-sse'
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OptionError
 from .io import write_atomic
 
-__all__ = ["Example", "EXAMPLES", "FORMATS", "INDEX", "file_names", "render_gallery", "render_index", "write_gallery"]
-
-DEFAULTS = {"loss": "mse", "params": ("w", "b"), "digits": 6}  # the CLI's defaults: left out of commands
+__all__ = ["Example", "EXAMPLES", "FORMATS", "INDEX", "render_gallery", "render_index", "write_gallery"]
 
 
 @dataclass(frozen=True)
 class Example:
-    """One gallery entry: files ``<stem>.<ext>`` showing a derivation on a built-in dataset."""
+    """One gallery entry: ``command`` (a derive command line) rendered to ``<stem>.md`` and ``<stem>.tex``."""
 
     stem: str
-    dataset: str
+    command: str
     description: str  # one line for the index page
-    loss: str = DEFAULTS["loss"]
-    params: tuple[str, str] = DEFAULTS["params"]
-    digits: int = DEFAULTS["digits"]
+    seed: str = ""  # which source document it reproduces
 
-    @property
-    def command(self) -> str:
-        """The ``derive`` command that prints this example (add ``--format``/``-o`` to choose a format)."""
-        parts = ["derive linear-regression", f"--dataset {self.dataset}"]
-        if self.loss != DEFAULTS["loss"]:
-            parts.append(f"--loss {self.loss}")
-        if tuple(self.params) != DEFAULTS["params"]:
-            parts.append(f"--params {','.join(self.params)}")
-        if self.digits != DEFAULTS["digits"]:
-            parts.append(f"--digits {self.digits}")
-        return " ".join(parts)
+    def argv(self) -> list[str]:
+        words = shlex.split(self.command)
+        assert words[0] == "derive", self.command
+        return words[1:]
 
     def derivation(self):
-        """Build this example's derivation (every step verified)."""
-        from .data import load_dataset
-        from .problems.regression import linear_regression
+        """Build this example's derivation (every step verified), as the command line would."""
+        from .cli import build_derivation
 
-        return linear_regression(load_dataset(self.dataset), loss=self.loss, params=self.params, digits=self.digits)
+        return build_derivation(self.argv())
 
 
-# NOTE: add a row here to add an example; every example is written in every format below and
-# listed on the index page.
+# NOTE: add a row here to add an example; each is written in every format below and listed on the index page.
 EXAMPLES: tuple[Example, ...] = (
-    Example("salary", "salary",
-            "Least-squares line for salary against years of experience (10 employees), mean squared error."),
-    Example("baby", "baby",
-            "Least-squares line for a baby's height against age (3 measurements), mean squared error."),
+    Example("salary", "derive linear-regression --dataset salary",
+            "The least-squares line from the MSE to the closed form, worked on the salary data.", "seed 002"),
+    Example("baby", "derive linear-regression --dataset baby --params s,b --loss half-sse",
+            "The same derivation with seed 004's notation: slope s, intercept b, loss ½ Σ e².", "seed 004"),
+    Example("normal-equation", "derive normal-equation --dataset salary",
+            "The normal equation in matrix form, with X, XᵀX, its inverse, XᵀY and β on the salary data.",
+            "seed 002"),
+    Example("gradient-descent-salary",
+            "derive gradient-descent --dataset salary --params beta_1,beta_0 --init 5,2 --lr 0.01 --steps 5 --show 1",
+            "Batch gradient descent from β = (2, 5) with α = 0.01, the first step worked with every number.",
+            "seed 002"),
+    Example("sgd-salary",
+            "derive gradient-descent --dataset salary --params beta_1,beta_0 --init 5,2 --lr 0.01 --sample 6 "
+            "--steps 5 --show 1",
+            "Stochastic gradient descent: the step on the row (3.0, 56643), then rows drawn at random.", "seed 002"),
+    Example("gradient-descent-baby",
+            "derive gradient-descent --dataset baby --params s,b --loss half-sse --init 1,0 --lr 0.01 --steps 5 "
+            "--show 1 --compare-optimizers",
+            "One step of gradient descent by hand from s = 1, b = 0 with η = 0.01, and the same step with "
+            "momentum, AdaGrad, RMSprop and Adam.", "seed 004"),
+    Example("minimize-f", "derive minimize \"3*a^2 + b^2 - a*b + a\"",
+            "The partial derivatives and the minimum of f(a, b) = 3a² + b² − ab + a, by substitution.", "seed 004"),
+    Example("chain-rule", "derive diff \"(x + y + z)^2\" --wrt y",
+            "The chain-rule exercise: the derivative of (x + y + z)² with respect to y, every rule named.",
+            "seed 004"),
+    Example("one-step", "derive gradient-descent --function \"x^2 - 4*x + 5\" --init 0 --lr 0.1 --steps 1",
+            "One gradient-descent step on f(x) = x² − 4x + 5 from x = 0 with ε = 0.1.", "seed 003"),
 )
 FORMATS: tuple[str, ...] = ("markdown", "latex")
 INDEX = "README.md"
@@ -72,45 +85,40 @@ def _extension(fmt: str) -> str:
     return next(ext for ext, f in EXTENSIONS.items() if f == fmt)
 
 
-def file_names() -> list[str]:
-    """The names of the files the gallery writes, in order (without rendering anything).
-
-    >>> file_names()
-    ['salary.md', 'salary.tex', 'baby.md', 'baby.tex', 'README.md']
-    """
-    return [f"{ex.stem}{_extension(fmt)}" for ex in EXAMPLES for fmt in FORMATS] + [INDEX]
-
-
 def render_index() -> str:
     """The index page: every example with links to its files, a one-line description and its command."""
     lines = [
         "# derive gallery",
         "",
-        "Worked examples: every step of each derivation is named and machine-checked.",
-        "These files are generated by `derive gallery` from the table in `derive/gallery.py`;",
-        "do not edit them by hand.",
+        "The worked examples of the source documents, derived anew: every step is named and machine-checked,",
+        "and every number is computed (the hand-made originals had arithmetic errors). These files are",
+        "generated by `derive gallery` from the table in `derive/gallery.py`; do not edit them by hand.",
         "",
-        "| Example | Description | Files | Command |",
+        "| Example | What it shows | Files | Command |",
         "|---|---|---|---|",
     ]
     for ex in EXAMPLES:
         links = " · ".join(f"[{ex.stem}{_extension(f)}]({ex.stem}{_extension(f)})" for f in FORMATS)
-        lines.append(f"| {ex.stem} | {ex.description} | {links} | `{ex.command}` |")
-    lines += ["", "Compile a `.tex` file with `pdflatex FILE.tex`; it uses only standard LaTeX packages.", ""]
+        what = ex.description + (f" ({ex.seed})" if ex.seed else "")
+        command = ex.command.replace("|", "\\|")
+        lines.append(f"| {ex.stem} | {what} | {links} | `{command}` |")
+    lines += ["", "Compile a `.tex` file with `pdflatex FILE.tex`: it uses only packages of a standard TeX Live "
+                  "(pgfplots for the figures).", ""]
     return "\n".join(lines)
 
 
 def render_gallery(out_dir) -> dict[Path, str]:
     """Every gallery file's path and text, computed in memory (nothing is written)."""
-    from .render import render
+    from .render import render_files
 
     out = Path(out_dir)
-    texts = []
+    files: dict[Path, str] = {}
     for ex in EXAMPLES:
         derivation = ex.derivation()
-        texts += [render(derivation, fmt, digits=ex.digits, color=False) for fmt in FORMATS]
-    texts.append(render_index())
-    return {out / name: text for name, text in zip(file_names(), texts, strict=True)}
+        for fmt in FORMATS:
+            files.update(render_files(derivation, fmt, out / f"{ex.stem}{_extension(fmt)}"))
+    files[out / INDEX] = render_index()
+    return files
 
 
 def write_gallery(out_dir) -> list[Path]:

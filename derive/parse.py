@@ -220,6 +220,11 @@ def reserved_name(word: str) -> bool:
     return hasattr(sp, word) and word not in CONSTANTS and word not in FUNCTIONS
 
 
+# NOTE: look-alikes of operators are refused like any other character, but the message says what to type
+_ASCII_FOR = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/",
+              "\u2215": "/", "\uff0b": "+", "\uff0d": "-", "\uff0a": "*", "\uff08": "(", "\uff09": ")"}
+
+
 def _describe_char(text: str, pos: int) -> str:
     ch = text[pos]
     word = re.match(r"[A-Za-z0-9_]+", text[pos:])
@@ -236,7 +241,10 @@ def _describe_char(text: str, pos: int) -> str:
         return "'=' is not allowed in an expression"
     if not ch.isascii():
         name = unicodedata.name(ch, "unknown character")
-        return f"unexpected character '{ch}' (U+{ord(ch):04X} {name}); use ASCII letters such as beta_1 for Greek names"
+        digit = unicodedata.digit(ch, None)
+        ascii_for = _ASCII_FOR.get(ch) or (f"^{digit}" if digit is not None and "SUPERSCRIPT" in name else None)
+        hint = f"write {ascii_for!r} instead" if ascii_for else "use ASCII letters such as beta_1 for Greek names"
+        return f"unexpected character '{ch}' (U+{ord(ch):04X} {name}); {hint}"
     return f"unexpected character '{ch}'"
 
 
