@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +32,14 @@ MAX_DIGITS = 30
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr that says where to find help."""
+
+    def _parse_optional(self, arg_string):
+        # NOTE: a value that starts with a minus sign (--init -3,1, --function "-x^2", diff "-x^2") is a value,
+        # not an unknown option: anything with a character an option name never has (, ^ * / ( . space).
+        if (arg_string.startswith("-") and "=" not in arg_string and arg_string not in self._option_string_actions
+                and re.search(r"[,^*/()+. ]", arg_string)):
+            return None
+        return super()._parse_optional(arg_string)
 
     def error(self, message: str):  # noqa: D401 - argparse hook
         message = " ".join(message.split())
@@ -346,10 +355,14 @@ def parse_ridge(text: str):
     >>> parse_ridge("1/4"), parse_ridge("0")
     (1/4, 0)
     """
+    from .errors import ExpressionError
     from .parse import parse
 
-    value = parse(text, "--ridge")
-    if not value.is_Rational:
+    try:
+        value = parse(text, "--ridge")
+    except ExpressionError:
+        value = None
+    if value is None or not value.is_Rational:
         raise OptionError(f"--ridge '{text}': the penalty must be an exact number such as 0.5 or 1/4 "
                           "(the fit is solved in rational arithmetic)")
     if value < 0:
@@ -409,11 +422,9 @@ def output_format(fmt: str | None, output: str | None) -> str:
 
 def _check_output(output: str) -> None:
     """Fail before the (slow) derivation if -o cannot possibly be written."""
-    p = Path(output)
-    if p.is_dir():
-        raise OptionError(f"cannot write {output}: it is a directory; give a file name")
-    if not p.parent.is_dir():
-        raise OptionError(f"cannot write {output}: the directory {str(p.parent)!r} does not exist")
+    from .io import _probe
+
+    _probe(Path(output), output)
 
 
 def _use_color(args) -> bool:
@@ -504,12 +515,11 @@ def _finish(derivation, fmt: str, args) -> int:
             fmt == "markdown" and any(sec.figures for sec in derivation.sections)):
         _emit(render(derivation, fmt, digits=args.digits, color=_use_color(args), label_prefix=prefix), args.output)
         return 0
-    from .io import write_atomic
+    from .io import write_atomic_many
 
-    # NOTE: everything is rendered before anything is written; the figures go first, the document last,
-    # so a document never links to a figure that is not there.
-    for path, text in render_files(derivation, fmt, args.output, digits=args.digits).items():
-        write_atomic(path, text)
+    # NOTE: everything is rendered first; then the document and its figures are written all or nothing
+    files = render_files(derivation, fmt, args.output, digits=args.digits)
+    write_atomic_many({path: text.encode("utf-8") for path, text in files.items()})
     return 0
 
 
@@ -564,8 +574,13 @@ def _diff(args):
 
     lr = None
     if args.lr is not None:
-        lr = parse(args.lr, "--lr")
-        if not (lr.is_Rational and lr > 0):
+        from .errors import ExpressionError
+
+        try:
+            lr = parse(args.lr, "--lr")
+        except ExpressionError:
+            lr = None
+        if lr is None or not (lr.is_Rational and lr > 0):
             raise OptionError(f"--lr '{args.lr}': the learning rate must be an exact number > 0, e.g. 0.1")
     return differentiation(expr, wrt, order=args.order, at=at, direction=direction, lr=lr)
 

@@ -113,10 +113,14 @@ def _count(name: str, high: int, low: int = 0):
 
 def _number(text: str, what: str, *, positive=False, below_one=False) -> Fraction:
     """An exact rational read by the safe parser (0.1 is 1/10, 1e-8 and 1/3 are fine)."""
+    from .errors import ExpressionError
     from .parse import parse
 
-    value = parse(text, what)
-    if not value.is_Rational:
+    try:
+        value = parse(text, what)
+    except ExpressionError:  # nan, inf, a name, a typo: not a number either way
+        value = None
+    if value is None or not value.is_Rational:
         raise OptionError(f"{what} '{text}': give an exact number such as 0.1 or 1/3")
     f = Fraction(int(value.p), int(value.q))
     if positive and f <= 0:
@@ -230,6 +234,11 @@ def settings(args, obj):
             if len(rows) % size:
                 raise OptionError(f"--sample lists {len(rows)} rows for batches of {size}; give a multiple of {size}")
             kw["sample"] = tuple(rows)
+    for opt, owners in (("momentum", ("momentum",)), ("rho", ("rmsprop",)), ("betas", ("adam",)),
+                        ("epsilon", ("adagrad", "rmsprop", "adam"))):
+        if getattr(args, opt) is not None and args.optimizer not in owners and not args.compare_optimizers:
+            raise OptionError(f"--{opt} sets a hyperparameter of --optimizer {' or '.join(owners)}; this run uses "
+                              f"--optimizer {args.optimizer}")
     for opt, key in (("momentum", "momentum"), ("rho", "rho")):
         if getattr(args, opt) is not None:
             kw[key] = _number(getattr(args, opt), f"--{opt}", below_one=True)

@@ -3,8 +3,8 @@
 Each example is a ``derive`` command line; ``derive gallery --out DIR`` builds its derivation the
 way the command does, writes it as Markdown (with its figures as SVG files beside it) and as LaTeX,
 and adds an index page ``README.md``. Everything is rendered in memory first and then written
-atomically, file by file, so a failure leaves no half-written gallery; the bytes are the same on
-every run.
+all or nothing (derive.io.write_atomic_many), so a failure leaves no half-written gallery; the bytes
+are the same on every run.
 
 Example:
     >>> [e.stem for e in EXAMPLES][:3]
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OptionError
-from .io import write_atomic
+from .io import write_atomic_many
 
 __all__ = ["Example", "EXAMPLES", "FORMATS", "INDEX", "render_gallery", "render_index", "write_gallery"]
 
@@ -124,13 +124,15 @@ def render_gallery(out_dir) -> dict[Path, str]:
 def write_gallery(out_dir) -> list[Path]:
     """Render the gallery and write it under ``out_dir`` (created if missing); returns the paths."""
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise OptionError(f"--out {out_dir}: it is a file, not a directory; give a directory")
+    try:
+        if out.exists() and not out.is_dir():
+            raise OptionError(f"--out {out_dir}: it is a file, not a directory; give a directory")
+    except OSError as e:  # a name too long, a loop of links, ...
+        raise OptionError(f"--out {out_dir}: {e.strerror or e}") from None
     files = render_gallery(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OptionError(f"--out {out_dir}: cannot create the directory ({e.strerror or e})") from None
-    for path, text in files.items():
-        write_atomic(path, text)
+    write_atomic_many({path: text.encode("utf-8") for path, text in files.items()})
     return list(files)

@@ -106,7 +106,11 @@ class Iterate:
 
     @property
     def grad_norm(self) -> float:
-        return math.sqrt(sum(float(g) ** 2 for g in self.grad))
+        """‖∇L‖ in float64 (hypot: no overflow on the way; inf when a component is beyond float64)."""
+        try:
+            return math.hypot(*(float(g) for g in self.grad))
+        except OverflowError:
+            return math.inf
 
 
 @dataclass
@@ -229,8 +233,15 @@ def armijo(obj, theta, g, rows, start, exact: bool) -> list[tuple]:
                       "the function may be unbounded below or not smooth here")
 
 
+def _kept(k: int) -> bool:
+    """The iterates a long run keeps: the first 200, then about 400 more spread evenly on a log scale
+    of k (enough to draw the loss against k); memory does not grow with --max-iter."""
+    return k < 200 or k == int(1.02 ** round(math.log(k) / math.log(1.02)))
+
+
 def run(obj, theta0: Sequence[Fraction], s: Settings, *, max_iter: int | None = None, until_tol: bool = False) -> History:
-    """Iterate from θ₀: ``s.steps`` steps, or with ``until_tol`` until ‖∇L‖ < tol (at most ``max_iter``)."""
+    """Iterate from θ₀: ``s.steps`` steps, or with ``until_tol`` until ‖∇L‖ < tol (at most ``max_iter``);
+    a run to tolerance keeps only some iterates (see :func:`_kept`) and always the last."""
     limit = max_iter if until_tol else s.steps
     batches = Batches(obj.n, s.batch, s.sample, s.seed)
     state = _State(len(theta0))
@@ -270,13 +281,15 @@ def run(obj, theta0: Sequence[Fraction], s: Settings, *, max_iter: int | None = 
             state.v = [float(v) for v in state.v]
             state.m = [float(v) for v in state.m]
             new = update([float(t) for t in theta], [float(v) for v in g], float(lr), s, state, False)
-        h.iterates.append(Iterate(k, tuple(theta), loss, tuple(g_full), was_exact, rows, lr))
+        if not until_tol or _kept(k):
+            h.iterates.append(Iterate(k, tuple(theta), loss, tuple(g_full), was_exact, rows, lr))
         if exact and not all(readable(t) for t in new):
             exact, h.switched_at = False, k + 1
             state.v = [float(v) for v in state.v]
             state.m = [float(v) for v in state.m]
         theta = [t if exact else float(t) for t in new]
-        if not exact and any(abs(t) > BLOWUP or not math.isfinite(t) for t in theta):
+        if not exact and (any(abs(t) > BLOWUP or not math.isfinite(t) for t in theta)
+                          or not math.isfinite(Iterate(k, (), 0, tuple(g_full), False).grad_norm)):
             h.iterates.append(Iterate(k + 1, tuple(theta), math.inf, tuple(math.inf for _ in theta), False))
             h.stop = "diverged"
             return h

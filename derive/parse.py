@@ -63,6 +63,9 @@ class _Parser:
     # -- tokens -------------------------------------------------------------------------------------
     def _tokenize(self) -> list[Token]:
         text, pos, out = self.text, 0, []
+        word = re.search(r"\b(" + "|".join(sorted(FORBIDDEN_WORDS)) + r")\b", text)
+        if word:  # NOTE: named before any character it brings along (lambda x: x fails on 'lambda', not ':')
+            raise self.fail(word.start() + 1, f"'{word.group(1)}' is not allowed")
         while pos < len(text):
             if text[pos:].strip() == "":
                 break
@@ -222,7 +225,8 @@ def reserved_name(word: str) -> bool:
 
 # NOTE: look-alikes of operators are refused like any other character, but the message says what to type
 _ASCII_FOR = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*", "\u00f7": "/",
-              "\u2215": "/", "\uff0b": "+", "\uff0d": "-", "\uff0a": "*", "\uff08": "(", "\uff09": ")"}
+              "\u2215": "/", "\uff0b": "+", "\uff0d": "-", "\uff0a": "*", "\uff08": "(", "\uff09": ")",
+              "\u221a": "sqrt(...)", "\u00bd": "1/2", "\u03c0": "pi"}
 
 
 def _describe_char(text: str, pos: int) -> str:
@@ -243,7 +247,15 @@ def _describe_char(text: str, pos: int) -> str:
         name = unicodedata.name(ch, "unknown character")
         digit = unicodedata.digit(ch, None)
         ascii_for = _ASCII_FOR.get(ch) or (f"^{digit}" if digit is not None and "SUPERSCRIPT" in name else None)
-        hint = f"write {ascii_for!r} instead" if ascii_for else "use ASCII letters such as beta_1 for Greek names"
+        category = unicodedata.category(ch)
+        if ascii_for:
+            hint = f"write {ascii_for!r} instead"
+        elif category.startswith(("Z", "C")):
+            hint = "an invisible or unusual space character; delete it"
+        elif category.startswith("L"):
+            hint = "use ASCII letters such as beta_1 for Greek names"
+        else:
+            hint = "write expressions in ASCII: + - * / ^ and names such as x or beta_1"
         return f"unexpected character '{ch}' (U+{ord(ch):04X} {name}); {hint}"
     return f"unexpected character '{ch}'"
 

@@ -272,8 +272,8 @@ class _Equal:
                 return self._by_instances(d)
         elif sp.expand(d) == 0:
             return True
-        elif d.is_rational_function():
-            return sp.cancel(sp.together(d)) == 0
+        elif d.is_rational_function() and sp.cancel(sp.together(d)) == 0:
+            return True  # NOTE: otherwise not final: a constant with exp or sin counts as "rational" too
         try:
             with time_budget(SIMPLIFY_SECONDS, "simplifying a difference"):
                 if sp.simplify(d) == 0:

@@ -159,9 +159,9 @@ ERRORS = [
     ("a,b,c\n1,2,3\n4,5,6\n", {"x": "a", "y": "d"}, ["no column 'd' (asked for as y); the columns are 'a', 'b', 'c'"]),
     ("a,b\n1,2\n4,5\n", {"x": "zz"}, ["no column 'zz' (asked for as x); the columns are 'a', 'b'"]),
     ("a,b\n1,2\n4,5\n", {"x": "a", "y": "a"}, ["x and y are the same column 'a'"]),
-    (b"x,y\n1,2\n3,\xff4\n", {}, ["not UTF-8 text: byte 0xff at offset 10", "save the file as UTF-8"]),
-    (b"\xff\xfex\x00,\x00y\x00\n\x00", {}, ["not UTF-8 text: byte 0xff at offset 0"]),  # UTF-16
-    ('x,y\n1,2\n"3,4\n', {}, ["row 2 (line 3)"]),  # unterminated quote swallows the rest
+    (b"x,y\n1,2\n3,\xff4\n", {}, ["not UTF-8 text: line 3, byte 0xff at offset 10", "save the file as UTF-8"]),
+    (b"\xff\xfex\x00,\x00y\x00\n\x00", {}, ["not UTF-8 text: line 1, byte 0xff at offset 0"]),  # UTF-16
+    ('x,y\n1,2\n"3,4\n5,6\n', {}, ["line 3", "quote", "never closed"]),  # named where it opens
 ]
 
 

@@ -339,21 +339,27 @@ def _choose_y(label: str, header: list[str], y: str | None) -> tuple[str, str]:
 def _csv_rows(text: str, label: str) -> tuple[list[str], int, list[tuple[int, list[str]]]]:
     """Header cells (stripped), the header's line number and the data rows (line number, cells),
     read with the csv module; blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     header_line = 0
     rows: list[tuple[int, list[str]]] = []  # (line number, cells)
+    last = 0  # the line the previous record ended on
     try:
         for cells in reader:
             if not cells or (len(cells) == 1 and not cells[0].strip()):
+                last = reader.line_num
                 continue  # NOTE: blank lines (often a trailing one) carry no data
             if header is None:
                 header = [c.strip() for c in cells]
                 header_line = reader.line_num
             else:
                 rows.append((reader.line_num, cells))
+            last = reader.line_num
     except csv.Error as e:
-        raise DataError(f"{label}: line {reader.line_num}: malformed CSV ({e})") from None
+        if "unexpected end of data" in str(e):
+            raise DataError(f"{label}: line {last + 1}: a quote (\") opened on this line is never closed; close it "
+                            "or remove it") from None
+        raise DataError(f"{label}: line {last + 1}: malformed CSV ({e}); check the quotes on that line") from None
     assert header is not None
     return header, header_line, rows
 
@@ -391,8 +397,9 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
         raise DataError(
-            f"{label}: not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} cannot be decoded; "
+            f"{label}: not UTF-8 text: line {line}, byte 0x{data[e.start]:02x} at offset {e.start} cannot be decoded; "
             "save the file as UTF-8"
         ) from None
     text = text.removeprefix("\ufeff")
@@ -438,6 +445,9 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
     )
 
 
+MAX_FILE_BYTES = 2**30  # NOTE: the data is held in memory, exactly; a gigabyte is about 5·10⁷ rows
+
+
 def read_csv(path, x: str | None = None, y: str | None = None, name: str | None = None, *,
              x_symbol: str = "x", y_symbol: str = "y", all_columns: bool = False) -> Dataset:
     """Read a CSV file exactly. With exactly two columns, x is the first and y the second.
@@ -453,6 +463,11 @@ def read_csv(path, x: str | None = None, y: str | None = None, name: str | None 
     label = str(path)
     p = Path(path)
     try:
+        if p.exists() and not p.is_dir() and not p.is_file():
+            raise DataError(f"{label} is not a regular file (a device or a pipe); give a CSV file")
+        if p.is_file() and p.stat().st_size > MAX_FILE_BYTES:
+            raise DataError(f"{label} is larger than {MAX_FILE_BYTES // 2**30} GiB, the limit for a data file; "
+                            "use fewer rows")
         data = p.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{label}: no such file; check the path given to --data") from None
