@@ -81,6 +81,8 @@ class Table:
     totals: tuple[sp.Basic | None, ...] | None = None  # Σ row (None for a column with no total)
     elided: int = 0  # rows left out after the first `head` rows of `rows`
     head: int = 0
+    index: sp.Basic = sp.Symbol("i")  # the heading of the row-number column
+    first: int = 1  # the number of the first row (0 for an iteration table that starts at k = 0)
 
 
 @dataclass(frozen=True)

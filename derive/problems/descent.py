@@ -37,6 +37,7 @@ from .regression_numbers import shown
 ETA = sp.Symbol("eta", positive=True)
 SHOW_MAX = 5  # worked steps
 TERMS_WRITTEN_UP_TO = 6  # rows for which a data sum is written out term by term
+TABLE_ROWS = 30  # iterations tabulated in full; a longer table shows its first and last rows
 
 
 def _r(v) -> sp.Basic:
@@ -239,8 +240,9 @@ class _Descent:
             total = sum(terms, sp.S.Zero)
             if 1 < n <= TERMS_WRITTEN_UP_TO:
                 written = sp.Add(*[self.disp(t) for t in terms], evaluate=False)
-                B.add(Step(Rule.EVALUATE, a, written, note="the data, row by row"))
-                self.settle(written, total, Rule.ARITHMETIC)
+                rule = Rule.APPROXIMATE if written.has(sp.Float) else Rule.EVALUATE  # long decimals are rounded
+                B.add(Step(rule, a, written, note="the data, row by row"))
+                self.settle(written, total if rule is Rule.EVALUATE else sp.N(written.doit(), 30), Rule.ARITHMETIC)
             else:
                 self.settle(a, total, Rule.EVALUATE)
             values[a] = total
@@ -262,8 +264,13 @@ class _Descent:
                 subs = {**{a: self.disp(v) for a, v in stats.items()}, **{q: self.disp(v) for q, v in zip(self.params, point)}}
                 if obj.kind == "data":
                     subs[N] = shown(int(data[N]))
-                plugged = B.add(Step(self._evaluate_rule, name, in_order(g, subs), note="at the current point")).after
-                value = self.settle(plugged, plugged.doit(), Rule.ARITHMETIC)
+                plugged = in_order(g, subs)
+                rounded = plugged.has(sp.Float)  # a number too long to show exactly is rounded
+                B.add(Step(Rule.APPROXIMATE if rounded else self._evaluate_rule, name, plugged,
+                           note="at the current point"))
+                value = self.settle(plugged, sp.N(plugged.doit(), 30) if rounded else plugged.doit(), Rule.ARITHMETIC)
+                if rounded:  # the exact value carries on; the rounded one was only shown
+                    value = _r(expected)
                 assert value == _r(expected), f"worked gradient {value} != engine {expected}"
             elif it.exact:
                 value = self.settle(name, _r(expected), self._evaluate_rule, note="at the current point")
@@ -324,12 +331,17 @@ class _Descent:
     def table(self):
         B, h, s = self.B, self.history, self.s
         k = sp.Symbol("k", integer=True, nonnegative=True)
-        cols = (k,) + tuple(self.params) + (self.obj.L, Norm(Grad(self.obj.L)))
-        rows = []
-        for it in h.iterates:
-            rows.append((sp.Integer(it.k),) + tuple(_r(v) for v in it.theta) + (_r(it.loss), _norm(it)))
+        cols = tuple(self.params) + (self.obj.L, Norm(Grad(self.obj.L)))
+        rows, elided, head = [], 0, 0
+        its = h.iterates
+        if len(its) > TABLE_ROWS:  # the first and the last steps; the figures show the whole run
+            head = TABLE_ROWS // 2
+            elided = len(its) - TABLE_ROWS
+            its = its[:head] + its[len(its) - (TABLE_ROWS - head):]
+        for it in its:
+            rows.append(tuple(_r(v) for v in it.theta) + (_r(it.loss), _norm(it)))
         B.section("Iterations", _table_intro(h, s, self.digits))
-        B.table(Table(cols, tuple(rows)))
+        B.table(Table(cols, tuple(rows), elided=elided, head=head, index=k, first=0))
         losses = [float(it.loss) for it in h.iterates]
         if h.stop == "diverged":
             B.outro("The iterates grew without bound: gradient descent diverged with this learning rate "

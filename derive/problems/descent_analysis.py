@@ -272,7 +272,8 @@ def learning_rate(d) -> dict:
     Hsym = sp.MatrixSymbol("H", p, p)
     B.define(Hsym, names, "the Hessian: second partial derivatives of the loss")
     B.data = {**B.data, **dict(obj.data), **dict(zip(d.params, (_r(v) for v in d.theta0)))}
-    B.add(Step(Rule.EVALUATE, Hsym, Hm.applyfunc(lambda v: d.disp(v) if v.is_Rational else v),
+    shown_H = Hm.applyfunc(lambda v: d.disp(v) if v.is_Rational else v)
+    B.add(Step(Rule.APPROXIMATE if shown_H.has(sp.Float) else Rule.EVALUATE, Hsym, shown_H,
                note="on the data" if obj.kind == "data" else ("at the starting point" if local else "")))
     eig = _eigenvalues(d, Hm)
     out = {"quadratic": not local, "hessian": [[sp.sstr(v) for v in Hm.row(j)] for j in range(p)]}
@@ -286,13 +287,14 @@ def learning_rate(d) -> dict:
     best = 2 / (lo + hi)
     kappa = hi / lo
     lr = _r(s.lr)
-    parts = eig["prose"] + ("Gradient descent with a fixed learning rate converges from every start exactly when ",
-             sp.StrictLessThan(sp.Symbol("eta"), 2 / sp.Symbol("lambda_max")), ", here ",
-             sp.StrictLessThan(sp.Symbol("eta"), _simple(bound)), _approx_text(bound, d.digits),
-             ". The best fixed step is ", sp.Eq(sp.Symbol("eta_best"), 2 / (sp.Symbol("lambda_min") + sp.Symbol("lambda_max")), evaluate=False),
-             " = ", _simple(best), _approx_text(best, d.digits), "; the condition number is ",
-             sp.Eq(sp.Symbol("kappa"), sp.Symbol("lambda_max") / sp.Symbol("lambda_min"), evaluate=False),
-             _approx_text(kappa, d.digits, sign=True), ".")
+    eta_s, lam_min, lam_max = sp.Symbol("eta"), sp.Symbol("lambda_min"), sp.Symbol("lambda_max")
+    parts = eig["prose"] + (
+        "Gradient descent with a fixed learning rate converges from every start exactly when ",
+        sp.StrictLessThan(eta_s, 2 / lam_max), ", where ", 2 / lam_max) + _exact_or_rounded(d, bound) + (
+        ". The best fixed step is ", sp.Eq(sp.Symbol("eta_best"), 2 / (lam_min + lam_max), evaluate=False)) + \
+        _exact_or_rounded(d, best) + ("; the condition number is ", sp.Eq(sp.Symbol("kappa"), lam_max / lam_min,
+                                                                           evaluate=False)) + \
+        _exact_or_rounded(d, kappa) + (".",)
     B.outro(parts)
     verdict = _sylvester_bound(d, Hm, lr)
     out.update({"bound": float(bound), "best": float(best), "condition_number": float(kappa),
@@ -334,8 +336,19 @@ def _approx_text(v, digits, sign=False) -> str:
     return " ≈ " + decimal(sp.Rational(sp.N(v, digits + 5)), digits)
 
 
-def _simple(v):
-    return sp.radsimp(sp.nsimplify(v)) if not v.is_Rational else v
+def _exact_or_rounded(d, v) -> tuple:
+    """Prose for a value: the exact form with its decimal when the exact form is short, else the
+    decimal alone (rounded to --digits, and marked ≈)."""
+    exact = v if v.is_Rational else sp.radsimp(v)
+    if v.is_Rational:
+        from ..optim import readable
+        from .descent import _frac
+
+        if readable(_frac(v)):
+            return (" = ", d.disp(v), _approx_text(v, d.digits))
+    elif len(sp.sstr(exact)) <= 40:
+        return (" = ", exact, _approx_text(v, d.digits))
+    return (" ≈ ", sp.Float(sp.N(v, 30), d.digits))
 
 
 def _iterations(rho: float, g0: float, tol: float) -> int:
@@ -352,9 +365,13 @@ def _eigenvalues(d, Hm) -> dict:
     B, p = d.B, Hm.shape[0]
     lam = sp.Symbol("lambda")
     if p <= 2:
+        # NOTE: decimals as written where they are short; otherwise the exact fractions (never rounded
+        # numbers here: the eigenvalues below are exact)
         shown_H = Hm.applyfunc(lambda v: d.disp(v) if v.is_Rational else v)
         poly = sp.Poly(sp.expand((Hm - lam * sp.eye(p)).det()), lam)
         written = sp.Add(*[_term(d, c, lam**k) for (k,), c in poly.terms()], evaluate=False)
+        if shown_H.has(sp.Float) or written.has(sp.Float):
+            shown_H, written = Hm, poly.as_expr()
         B.add(Step(Rule.DETERMINANT, sp.Determinant(shown_H - lam * sp.eye(p)), written,
                    note="the characteristic polynomial"))
         roots = sorted(sp.roots(poly).items(), key=lambda kv: float(kv[0]))

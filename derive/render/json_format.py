@@ -75,10 +75,15 @@ def step_json(step: Step) -> dict:
 
 
 def _table_json(t: Table) -> dict:
+    """A table's exact cells; a shortened one says how many rows it leaves out after its first ``head``."""
     return {
+        "index": latex(t.index),
+        "first": t.first,
         "columns": [latex(c) for c in t.columns],
         "rows": [[sp.sstr(v) for v in row] for row in t.rows],
         "totals": [sp.sstr(v) if v is not None else None for v in t.totals] if t.totals is not None else None,
+        "elided": t.elided,
+        "head": t.head,
     }
 
 

@@ -92,6 +92,7 @@ class TableLayout:
     rows: list[tuple[str, list[str]]]  # (row label, cells)
     totals: list[str] | None
     gap: int | None = None  # rows are elided before rows[gap]: each format marks the gap with a row of dots
+    index: str = "i"  # the printed heading of the row-number column
 
 
 Spans = list  # [("text", str) | ("math", str)]
@@ -233,10 +234,11 @@ class _Layout:
 
     def table(self, t: Table) -> TableLayout:
         cell = lambda v: number_text(v, self.style, self.digits)  # noqa: E731
-        label = lambda k: str(k if k <= t.head or not t.elided else k + t.elided)  # noqa: E731
+        label = lambda k: str(k - 1 + t.first if k <= t.head or not t.elided else k + t.elided - 1 + t.first)  # noqa: E731
         rows = [(label(k), [cell(v) for v in r]) for k, r in enumerate(t.rows, 1)]
         totals = [cell(v) if v is not None else "" for v in t.totals] if t.totals is not None else None
-        return TableLayout([self.math(c) for c in t.columns], rows, totals, t.head if t.elided else None)
+        return TableLayout([self.math(c) for c in t.columns], rows, totals, t.head if t.elided else None,
+                           self.math(t.index))
 
     def section(self, sec: Section) -> SectionLayout:
         # NOTE: one block per section: a chain is never cut by the details of one of its steps;

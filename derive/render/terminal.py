@@ -111,7 +111,7 @@ def _table_lines(t: TableLayout) -> list[str]:
     body = [[label] + cells for label, cells in t.rows]
     if t.gap is not None:
         body.insert(t.gap, ["⋮"] * (len(t.header) + 1))
-    grid = [["i"] + t.header] + body
+    grid = [[t.index] + t.header] + body
     if t.totals is not None:
         grid.append(["Σ"] + t.totals)
     widths = [max(width(row[k]) for row in grid) for k in range(len(grid[0]))]

@@ -205,7 +205,7 @@ def _table(t: TableLayout, f: Flavour) -> dict:
     rows = [[cell(label)] + [cell(c) for c in cells] for label, cells in t.rows]
     if t.gap is not None:
         rows.insert(t.gap, [cell(r"\vdots")] * (len(t.header) + 1))
-    return {"header": [cell("i")] + [cell(h) for h in t.header],
+    return {"header": [cell(t.index)] + [cell(h) for h in t.header],
             "rows": rows,
             "totals": [cell(r"\Sigma")] + [cell(c) for c in t.totals] if t.totals is not None else None}
 

@@ -92,9 +92,31 @@ def _vulgar_fractions() -> dict[str, str]:
     return table
 
 
-_LATEX_UNICODE.update(_vulgar_fractions())
-_SUPER = _compatibility("<super>")  # ⁰¹²…ⁿⁱ, ᵀ, ᵃᵇ…
-_SUB = _compatibility("<sub>")  # ₀₁₂…, ᵢⱼ, ₐₑ…
+class _OnFirstUse(dict):
+    """A table built the first time it is read (scanning Unicode costs ~15 ms, at every start otherwise)."""
+
+    def __init__(self, build, base=None):
+        super().__init__(base or {})
+        self._build = build
+
+    def _ready(self):
+        if self._build is not None:
+            build, self._build = self._build, None
+            for k, v in build().items():
+                self.setdefault(k, v)
+
+    def __contains__(self, key):
+        self._ready()
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        self._ready()
+        return super().__getitem__(key)
+
+
+_LATEX_UNICODE = _OnFirstUse(_vulgar_fractions, _LATEX_UNICODE)
+_SUPER = _OnFirstUse(lambda: _compatibility("<super>"))  # ⁰¹²…ⁿⁱ, ᵀ, ᵃᵇ…
+_SUB = _OnFirstUse(lambda: _compatibility("<sub>"))  # ₀₁₂…, ᵢⱼ, ₐₑ…
 _ACCENT = {"\u0304": r"\bar", "\u0305": r"\overline", "\u0302": r"\hat", "\u0303": r"\tilde", "\u0307": r"\dot",
            "\u0308": r"\ddot", "\u0301": r"\acute", "\u0300": r"\grave", "\u030c": r"\check", "\u0306": r"\breve",
            "\u20d7": r"\vec"}
