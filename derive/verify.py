@@ -14,9 +14,9 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
 * ISOLATE — ``after`` is ``v = e``; ``before`` is affine in v with a non-zero coefficient, and
   ``e`` solves it.
 * DATA — ``after`` equals ``before`` evaluated exactly on the actual data.
-* APPROX — ``after`` is a float: ``before`` evaluated exactly on the data (or the point) and then
-  to 40 digits agrees with it to :data:`APPROX_RELATIVE`, relative to the larger of the two (or
-  absolutely, for values below one).
+* APPROX — ``after`` is a float shown to d digits: ``before`` evaluated exactly on the data (or the
+  point), or to 40 digits when it is not rational, rounds to exactly those d digits. Floats inside
+  an expression are intervals (the numbers that round to them), and the two sides must meet.
 * ROOTS — ``before`` is p(λ) = 0 for a polynomial p and ``after`` is (λ₁, …, λ_k) = (r₁, …, r_k):
   the product of the (λ − r_j) expands exactly to p divided by its leading coefficient, so the r_j
   are all the roots, with multiplicity.
@@ -39,6 +39,7 @@ import random
 from dataclasses import replace
 from typing import Mapping
 
+import mpmath
 import sympy as sp
 
 from sympy.core.function import AppliedUndef
@@ -53,6 +54,7 @@ from .steps import Check, Step
 
 TRIALS = 3
 SIMPLIFY_SECONDS = 5
+_APPROX_DIGITS = 40
 _DIGITS = 60
 APPROX_RELATIVE = sp.Rational(1, 10**9)
 
@@ -149,22 +151,28 @@ def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
         return e
     if _depth > 8:
         raise ValueError("definitions do not terminate")
-    functions = {(k.func, len(k.args)): k for k in defs if isinstance(k, AppliedUndef)
+    # NOTE: a defined function is known by its name and the kinds of its arguments, so that the scalar
+    # L(w) and the vector form L(θ) of the same loss are two definitions, not one
+    functions = {_signature(k): k for k in defs if isinstance(k, AppliedUndef)
                  and all(isinstance(a, (sp.Symbol, sp.MatrixSymbol)) for a in k.args)}
 
     def apply(t):
-        key = functions[(t.func, len(t.args))]
+        key = functions[_signature(t)]
         # NOTE: expand the definition itself first, so that its own names (ŷ_i in L) see the arguments too
         return expand_definitions(defs[key], defs, _depth + 1).xreplace(dict(zip(key.args, t.args)))
 
     for _ in range(8):
         new = e.xreplace(defs)
         if functions:
-            new = new.replace(lambda t: isinstance(t, AppliedUndef) and (t.func, len(t.args)) in functions, apply)
+            new = new.replace(lambda t: isinstance(t, AppliedUndef) and _signature(t) in functions, apply)
         if new == e:
             return e
         e = new
     raise ValueError("definitions do not terminate")
+
+
+def _signature(f: AppliedUndef) -> tuple:
+    return f.func, tuple(isinstance(a, sp.MatrixExpr) for a in f.args)
 
 
 def evaluate_on(expr: sp.Basic, data: Mapping, defs: Mapping | None = None) -> sp.Basic:
@@ -181,7 +189,21 @@ def evaluate_on(expr: sp.Basic, data: Mapping, defs: Mapping | None = None) -> s
     missing = [s for s in free if s not in data]
     if missing:
         raise ValueError(f"no value for {', '.join(map(str, missing))}")
-    return _Instance(random.Random(0), data)._slow(expr)
+    env = {k: v for k, v in data.items() if not isinstance(v, sp.MatrixBase)}
+    try:  # exactly, with fractions, when everything is rational
+        value = evaluate(expr, env)
+        return sp.Rational(value.numerator, value.denominator)
+    except (Unsupported, ZeroDivisionError, TypeError, ValueError):
+        pass
+    try:  # else to 40 digits with mpmath, row by row (never a sympy sum of n terms)
+        from .evaluate_mp import NotEvaluable, evaluate_mp
+
+        value = evaluate_mp(expr, env, _APPROX_DIGITS)
+        if isinstance(value, mpmath.mpc):
+            return sp.Float(value.real, _APPROX_DIGITS) + sp.I * sp.Float(value.imag, _APPROX_DIGITS)
+        return sp.Float(value, _APPROX_DIGITS)
+    except (NotEvaluable, ZeroDivisionError, TypeError, ValueError):
+        return _Instance(random.Random(0), data)._slow(expr)
 
 
 def _needs_instances(expr: sp.Basic) -> bool:
@@ -210,7 +232,7 @@ def _high_powers(e: sp.Basic) -> bool:
 def _components(a: sp.Basic, b: sp.Basic):
     """Pairs of scalar expressions whose equality means a == b (matrices, equations, scalars)."""
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
-        a, b = sp.Matrix(a), sp.Matrix(b)
+        a, b = _explicit(a), _explicit(b)
         if a.shape != b.shape:
             return None
         return list(zip(a, b))
@@ -219,6 +241,32 @@ def _components(a: sp.Basic, b: sp.Basic):
     if isinstance(a, sp.Equality) or isinstance(b, sp.Equality):
         return None
     return [(a, b)]
+
+
+def _explicit(m: sp.Basic) -> sp.Matrix:
+    """An explicit matrix whose entries are built unevaluated from the pieces of ``m`` (products and sums
+    of explicit matrices), so that numbers written in them keep the digits they were shown with."""
+    if isinstance(m, sp.MatMul) and all(isinstance(f, sp.MatrixBase) or f.is_number for f in m.args):
+        out = None
+        for f in m.args:
+            if not isinstance(f, sp.MatrixBase):
+                out = out.applyfunc(lambda v, f=f: sp.Mul(f, v, evaluate=False)) if out is not None else f
+                continue
+            f = _explicit(f)
+            if out is None or not isinstance(out, sp.MatrixBase):
+                out = f if out is None else f.applyfunc(lambda v, c=out: sp.Mul(c, v, evaluate=False))
+                continue
+            if out.cols != f.rows:
+                return sp.Matrix(m)
+            out = sp.Matrix(out.rows, f.cols, lambda i, j: sp.Add(
+                *[sp.Mul(out[i, k], f[k, j], evaluate=False) for k in range(out.cols)], evaluate=False))
+        return out
+    if isinstance(m, sp.MatAdd) and all(isinstance(t, sp.MatrixBase) for t in m.args):
+        parts = [_explicit(t) for t in m.args]
+        if len({p.shape for p in parts}) != 1:
+            return sp.Matrix(m)
+        return sp.Matrix(*parts[0].shape, lambda i, j: sp.Add(*[p[i, j] for p in parts], evaluate=False))
+    return sp.Matrix(m)
 
 
 def _is_zero_numeric(d: sp.Basic) -> bool | None:
@@ -364,7 +412,7 @@ def _describe(kind: CheckKind, method: str) -> str:
         CheckKind.SUBSTITUTE: "follows from the cited results",
         CheckKind.ISOLATE: "linear in the unknown, solved exactly",
         CheckKind.DATA: "value on the data",
-        CheckKind.APPROX: "agrees to the digits shown",
+        CheckKind.APPROX: "rounds to the digits shown",
         CheckKind.ROOTS: "every root, with multiplicity",
     }[kind]
     return f"{what}: {how}"
@@ -404,34 +452,52 @@ def _check(step: Step, eq: _Equal) -> bool:
     raise AssertionError(kind)
 
 
-def _shown_digits(*exprs: sp.Basic) -> int | None:
-    """The fewest significant digits of any float written in ``exprs`` (None when there is none)."""
+def _approx(step: Step, eq: _Equal) -> bool:
+    """A rounded value is checked to the digits it shows.
+
+    When ``after`` is a float and ``before`` holds none, ``before`` (evaluated exactly, or to 40 digits)
+    must round to exactly the digits shown: 1.41421 passes for √2, 1.41422 fails. When floats stand
+    inside an expression (a gradient written with rounded sums, 0 − 3/50·(−277846)), each float is
+    the interval of the numbers that round to it, and the two sides' intervals must meet: the exact
+    value lies in what the rounded numbers allow. A side without floats is compared exactly (to
+    within APPROX_RELATIVE when it is irrational).
+    """
     from mpmath.libmp import prec_to_dps
 
-    parts = [x for e in exprs for x in (e if isinstance(e, sp.MatrixBase) else [e])]
-    floats = [f for e in parts if isinstance(e, sp.Basic) for f in e.atoms(sp.Float)]
-    return min(prec_to_dps(f._prec) for f in floats) if floats else None
+    from .evaluate_mp import float_bounds
+    from .render.numbers import approximate
 
-
-def _approx(step: Step, eq: _Equal) -> bool:
-    """``after`` is ``before`` evaluated on the data to 40 digits, within APPROX_RELATIVE, or within the
-    precision of the least precise float written in the step (a number shown to 6 digits is checked
-    to 6 digits: a relative difference below 10⁻⁵)."""
     eq.method = "approx"
     pairs = _components(step.before, step.after)
     if pairs is None:
         return False
-    shown = _shown_digits(step.before, step.after)
-    tolerance = max(APPROX_RELATIVE, sp.Rational(1, 10 ** (shown - 1))) if shown else APPROX_RELATIVE
     for a, b in pairs:
-        exact = evaluate_on(a, eq.data or {}, eq.defs)
-        va, vb = sp.N(exact, 40), sp.N(sp.sympify(b).doit(), 40)
-        if not (va.is_real and vb.is_real):
-            return False
-        scale = max(abs(va), abs(vb), sp.Integer(1))
-        if abs(va - vb) > tolerance * scale:
+        a, b = sp.sympify(a), sp.sympify(b)
+        if isinstance(b, sp.Float) and not a.has(sp.Float):
+            value = sp.N(evaluate_on(a, eq.data or {}, eq.defs), _APPROX_DIGITS)
+            digits = prec_to_dps(b._prec)
+            if not value.is_real or approximate(value, digits) != approximate(b, digits):
+                return False
+            continue
+        lo_a, hi_a = _bounds(a, eq)
+        lo_b, hi_b = float_bounds(b) if isinstance(b, sp.Float) else _bounds(b, eq)
+        slack = APPROX_RELATIVE * max(abs(lo_a), abs(hi_a), abs(lo_b), abs(hi_b), sp.Integer(1))
+        if lo_a > hi_b + slack or lo_b > hi_a + slack:
             return False
     return True
+
+
+def _bounds(e: sp.Basic, eq: _Equal) -> tuple[sp.Basic, sp.Basic]:
+    """Bounds on ``e``'s value: exact when it holds no float, else by interval arithmetic."""
+    from .evaluate_mp import evaluate_interval
+
+    if not e.has(sp.Float):
+        value = evaluate_on(e, eq.data or {}, eq.defs)
+        if not value.is_real:
+            raise ValueError("not a real number")
+        return value, value
+    env = {k: v for k, v in (eq.data or {}).items() if not isinstance(v, sp.MatrixBase)}
+    return evaluate_interval(expand_definitions(e, eq.defs or {}), env, _APPROX_DIGITS)
 
 
 def _roots(step: Step) -> bool:

@@ -289,3 +289,18 @@ U = sp.UnevaluatedExpr
 ])
 def test_float_arithmetic_is_written(expr, tex):
     assert latex(expr) == tex
+
+
+def test_matrix_sums_are_printed_as_built():
+    X, Y, beta = sp.MatrixSymbol("X", 3, 2), sp.MatrixSymbol("Y", 3, 1), sp.MatrixSymbol("beta", 2, 1)
+    expanded = sp.MatAdd(Y.T * Y, sp.MatMul(-1, sp.Transpose(X * beta), Y, evaluate=False), evaluate=False)
+    tex = latex(expanded)
+    assert tex == r"Y^{T} Y - \left(X \beta\right)^{T} Y"  # not reordered, not transposed
+    assert r"\beta^{T} X^{T}" not in tex
+
+
+def test_unicode_subtraction_keeps_the_sign_of_each_term():
+    b = parameter("b")
+    assert unicode(sp.Add(2 * b, -b / 6, sp.Rational(-1, 6), evaluate=False)) == "2 b \u2212 b/6 \u2212 1/6"
+    # a subtracted sum keeps its parentheses: 2b − (b + 1), not 2b − b + 1
+    assert unicode(sp.Add(2 * b, sp.Mul(-1, b + 1, evaluate=False), evaluate=False)) == "2 b \u2212 (b + 1)"

@@ -125,3 +125,56 @@ def test_matrix_claims_are_not_checked_on_1x1_instances(seed):
     builder.section("s")
     with pytest.raises(VerificationError):  # AB = BA holds for 1x1 matrices only
         builder.add(Step(Rule.SIMPLIFY, sp.MatMul(A, B), sp.MatMul(B, A)))
+
+
+# -- approximate steps: a float is checked to the digits it shows ----------------------------------------------
+def _approx_step(before, after, data=None):
+    B = Builder("t", "t", data=data or {})
+    B.section("t")
+    return B.add(Step(Rule.APPROXIMATE, before, after))
+
+
+@pytest.mark.parametrize("before, after", [
+    (sp.sqrt(2), sp.Float("1.41421", 6)),
+    (sp.Rational(2, 3), sp.Float("0.667", 3)),
+    (sp.Rational(-1, 7), sp.Float("-0.142857", 6)),
+    (sp.Rational(902064, 100) - sp.Rational(1, 10**9), sp.Float("9020.64", 6)),
+])
+def test_a_rounded_value_passes_only_with_the_right_last_digit(before, after):
+    assert _approx_step(before, after).verified
+    digits = 6 if after._prec > 15 else 3
+    wrong = after + sp.Float(10) ** (sp.floor(sp.log(abs(after), 10)) - digits + 1)
+    with pytest.raises(VerificationError):
+        _approx_step(before, sp.Float(wrong, digits))
+
+
+def test_rounded_numbers_inside_an_expression_are_intervals():
+    g = sp.Rational(-2778461, 10)  # the gradient, shown rounded to -277846
+    w_new = 0 - sp.Rational(3, 50) * g
+    written = sp.Add(0, sp.Mul(sp.Rational(-3, 50), sp.UnevaluatedExpr(sp.Float("-277846", 6)), evaluate=False),
+                     evaluate=False)
+    assert _approx_step(w_new, written).verified  # the exact value lies in what the rounded g allows
+    assert _approx_step(written, sp.Float(sp.N(w_new, 8), 6)).verified  # and the rounded result meets it
+    off = sp.Add(0, sp.Mul(sp.Rational(-3, 50), sp.UnevaluatedExpr(sp.Float("-277850", 6)), evaluate=False),
+                 evaluate=False)
+    with pytest.raises(VerificationError):
+        _approx_step(w_new, off)  # -277850 is not -277846.1 rounded
+    with pytest.raises(VerificationError):
+        _approx_step(written, sp.Float("16671.0", 6))
+
+
+def test_rounded_matrix_products_are_intervals():
+    v = sp.Matrix([[sp.Float("-2.55556", 6), sp.Float("-1.05556", 6)]])
+    exact = (sp.Rational(-23, 9)) ** 2 + (sp.Rational(-19, 18)) ** 2
+    assert _approx_step(sp.MatMul(v, v.T, evaluate=False), sp.Matrix([[sp.Float(sp.N(exact, 10), 6)]])).verified
+    with pytest.raises(VerificationError):
+        _approx_step(sp.MatMul(v, v.T, evaluate=False), sp.Matrix([[sp.Float("7.64600", 6)]]))
+
+
+def test_a_rounded_loss_on_data_is_checked_row_by_row():
+    data = {N: 3, x: (1, 2, 3), w: sp.Rational(1, 3)}
+    loss = Sigma((w * x[I] - 1) ** 2)
+    value = sum((sp.Rational(1, 3) * v - 1) ** 2 for v in (1, 2, 3))
+    assert _approx_step(loss, sp.Float(sp.N(value, 10), 6), data).verified
+    with pytest.raises(VerificationError):
+        _approx_step(loss, sp.Float(sp.N(value * (1 + sp.Rational(1, 10**4)), 10), 6), data)

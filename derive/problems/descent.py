@@ -32,6 +32,7 @@ from ..optim import History, Settings, run
 from ..rules import Rule
 from ..steps import Builder, Derivation, Result, Step, Table
 from . import descent_analysis as analysis
+from ..render.numbers import rounded_float
 from .regression_numbers import shown
 
 ETA = sp.Symbol("eta", positive=True)
@@ -198,7 +199,7 @@ class _Descent:
 
         if isinstance(v, sp.Rational) and readable(_frac(v)):
             return shown(v)
-        return sp.UnevaluatedExpr(sp.Float(sp.N(v, 30), self.digits))
+        return sp.UnevaluatedExpr(rounded_float(v, self.digits))
 
     def settle(self, before, value, rule: Rule, note: str = "") -> sp.Basic:
         """Add ``before = value`` with ``value`` computed from ``before``; returns ``value``."""
@@ -208,7 +209,7 @@ class _Descent:
         if exact and value.is_Rational and readable(_frac(value)):
             self.B.add(Step(rule, before, shown(value) if _terminates(value) else value, note=note))
         else:
-            self.B.add(Step(Rule.APPROXIMATE, before, sp.Float(sp.N(value, 30), self.digits), note=note))
+            self.B.add(Step(Rule.APPROXIMATE, before, rounded_float(value, self.digits), note=note))
         return value
 
     def worked(self, it):
@@ -401,7 +402,7 @@ def _approx(expr, data, digits: int = 12, defs=None) -> sp.Float:
     from ..verify import evaluate_on
 
     value = evaluate_on(expr, data, defs)
-    return sp.Float(sp.N(value, 30), digits)
+    return rounded_float(value, digits)
 
 
 def _norm(it) -> sp.Basic:
@@ -426,9 +427,9 @@ def _display(v):
     if isinstance(v, sp.Rational) and readable(_frac(v)):
         return shown(v)
     if v.is_number and not v.is_Rational and v.is_real:
-        return sp.Float(sp.N(v, 6), 6)
+        return rounded_float(v, 6)
     if isinstance(v, sp.Rational):
-        return sp.Float(sp.N(v, 6), 6)
+        return rounded_float(v, 6)
     return v
 
 

@@ -15,6 +15,7 @@ from ..notation import N, Grad, Norm
 from ..optim import History, armijo, run
 from ..rules import Rule
 from ..steps import CrossCheck, Step, Table
+from ..render.numbers import rounded_float
 from .regression_numbers import shown
 
 OPTIMIZER_NAMES = {"gd": "gradient descent", "momentum": "gradient descent with momentum", "adagrad": "AdaGrad",
@@ -165,7 +166,7 @@ def optimizer_step(d, it, g, point, name: str | None = None) -> tuple:
             B.add(Step(Rule.ARITHMETIC, before, sp.Matrix([shown(v) if _terminates(v) else v for v in rows_value]),
                        note=note))
         else:
-            B.add(Step(Rule.APPROXIMATE, before, sp.Matrix([sp.Float(sp.N(v, 30), d.digits) for v in rows_value]),
+            B.add(Step(Rule.APPROXIMATE, before, sp.Matrix([rounded_float(v, d.digits) for v in rows_value]),
                        note=note))
         current[sym] = rows_value
     for key in state_names(name):
@@ -312,7 +313,7 @@ def learning_rate(d) -> dict:
         rho_s = sp.Symbol("rho")
         B.add(Step(Rule.DEFINE, rho_s, sp.Max(sp.Abs(1 - eta_s * lo_s), sp.Abs(1 - eta_s * hi_s)),
                    note="the factor by which each step at least shrinks the gradient"))
-        text = (("Here ", sp.Eq(rho_s, d.disp(rho) if rho.is_Rational else sp.Float(sp.N(rho, 30), d.digits),
+        text = (("Here ", sp.Eq(rho_s, d.disp(rho) if rho.is_Rational else rounded_float(rho, d.digits),
                                  evaluate=False),
                  f", so about {k_lr:,} steps bring the length of the gradient from {sci(g0)} below {sci(tol)}"
                  + (f"; with the best fixed step it would take about {k_best:,}." if slow else "."))
@@ -348,7 +349,7 @@ def _exact_or_rounded(d, v) -> tuple:
             return (" = ", d.disp(v), _approx_text(v, d.digits))
     elif len(sp.sstr(exact)) <= 40:
         return (" = ", exact, _approx_text(v, d.digits))
-    return (" ≈ ", sp.Float(sp.N(v, 30), d.digits))
+    return (" ≈ ", rounded_float(v, d.digits))
 
 
 def _iterations(rho: float, g0: float, tol: float) -> int:
@@ -380,7 +381,7 @@ def _eigenvalues(d, Hm) -> dict:
         lhs, rhs = (sp.Tuple(*names), sp.Tuple(*values)) if len(values) > 1 else (names[0], values[0])
         B.add(Step(Rule.EIGENVALUES, sp.Eq(written, 0, evaluate=False), sp.Eq(lhs, rhs, evaluate=False)))
         prose = () if all(v.is_Rational for v in values) else (
-            ("Numerically, ",) + _listing(names, [sp.Float(sp.N(v, 30), d.digits) for v in values]) + (". ",))
+            ("Numerically, ",) + _listing(names, [rounded_float(v, d.digits) for v in values]) + (". ",))
         return {"min": values[0], "max": values[-1], "exact": True, "prose": prose}
     vals = np.linalg.eigvalsh(np.array([[float(v) for v in Hm.row(j)] for j in range(p)]))
     prose = ("The eigenvalues of H, computed in float64 (numpy.linalg.eigvalsh): "
@@ -462,7 +463,7 @@ def _settle_1x1(d, product, value, note):
     if value.is_Rational and readable(_frac(value)) and not product.has(sp.Float):
         d.B.add(Step(Rule.ARITHMETIC, product, sp.Matrix([[shown(value) if _terminates(value) else value]]), note=note))
     else:
-        d.B.add(Step(Rule.APPROXIMATE, product, sp.Matrix([[sp.Float(sp.N(value, 30), d.digits)]]), note=note))
+        d.B.add(Step(Rule.APPROXIMATE, product, sp.Matrix([[rounded_float(value, d.digits)]]), note=note))
     return value
 
 

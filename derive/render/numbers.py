@@ -112,6 +112,16 @@ def approximate(value, digits: int) -> str:
     return _rounded(sp.Rational(sp.N(value, digits + 10)), digits)
 
 
+def rounded_float(value, digits: int) -> sp.Float:
+    """``value`` rounded to ``digits`` significant digits in decimal, as a sympy Float of that precision
+    (it prints as exactly those digits; a binary Float(value, digits) can land one unit off).
+
+    >>> rounded_float(sp.Rational(902064, 100) - sp.Rational(1, 10**9), 6)
+    9020.64
+    """
+    return sp.Float(approximate(value, digits).replace("e+", "e"), digits)
+
+
 def written(r) -> str | None:
     """A number shown as written in a substitution: its exact decimal, or None (use a fraction)."""
     text = terminating(r)

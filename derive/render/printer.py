@@ -122,6 +122,20 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
             return r"\begin{vmatrix}%s\end{vmatrix}" % self._matrix_rows(mat)
         return r"\det\left(%s\right)" % self._print(mat)
 
+    def _print_MatAdd(self, expr):
+        # NOTE: the terms in the order written and nothing evaluated: sympy's own printer negates a term
+        # to print its sign, and -(-(Xβ)ᵀY) evaluates the transpose into βᵀXᵀY, a different expression
+        out = ""
+        for k, term in enumerate(expr.args):
+            text = self._print(term)
+            if k and text.startswith("- "):
+                out += " - " + text[2:]
+            elif k and text.startswith("-"):
+                out += " - " + text[1:]
+            else:
+                out += (" + " if k else "") + text
+        return out
+
     def _print_MatrixBase(self, expr):
         return r"\begin{bmatrix}%s\end{bmatrix}" % self._matrix_rows(expr)
 

@@ -252,11 +252,14 @@ class UnicodePrinter(DeriveMixin, StrPrinter):
         terms = positive_first(list(expr.args) if self._written else self._as_ordered_terms(expr, order=order))
         out = ""
         for k, term in enumerate(terms):
+            shown = term
             if term.could_extract_minus_sign():
-                text, sep = self._print(negate(term, self._written)), f" {MINUS} " if k else MINUS
+                shown = negate(term, self._written)
+                text, sep = self._print(shown), f" {MINUS} " if k else MINUS
             else:
                 text, sep = self._print(term), " + " if k else ""
-            if isinstance(term, sp.Add) or (k and text.startswith(MINUS)):
+            # NOTE: what is printed decides the parentheses: 2b − (b/6 − 1/6), whose term is −1·(…)
+            if isinstance(shown, sp.Add) or (k and text.startswith(MINUS)):
                 text = f"({text})"
             out += sep + text
         return out
