@@ -30,7 +30,7 @@ Vector = list[Fraction]
 Matrix = list[list[Fraction]]
 
 __all__ = ["Column", "gram", "moment", "solve", "Singular", "inverse_diagonal", "first_dependent_column",
-           "power_sum", "paused_gc"]
+           "power_sum", "paused_gc", "gauss_jordan"]
 
 
 @contextmanager
@@ -418,6 +418,42 @@ def solve(A: Matrix, b: Vector) -> Vector:
                 f = M[r][col]
                 M[r] = [a - f * c for a, c in zip(M[r], M[col])]
     return [M[r][n] for r in range(n)]
+
+
+def gauss_jordan(A: Matrix, b: Vector) -> list[tuple[Matrix, Matrix]]:
+    """Gauss–Jordan elimination on the augmented matrix [A | b], one pivot column at a time.
+
+    Returns one ``(E, M)`` per column: ``E`` is the invertible matrix of that column's row operations
+    (a row swap if the pivot is zero, the pivot row divided by the pivot, multiples of it subtracted
+    from the other rows) and ``M = E · M_previous`` (``M_previous`` is [A | b] for the first column).
+    The last ``M`` is [I | x] with ``A x = b``; raises :class:`Singular` when A has no inverse.
+
+    >>> from fractions import Fraction as F
+    >>> [M for _, M in gauss_jordan([[F(2), F(4)], [F(1), F(3)]], [F(6), F(5)])][-1]
+    [[Fraction(1, 1), Fraction(0, 1), Fraction(-1, 1)], [Fraction(0, 1), Fraction(1, 1), Fraction(2, 1)]]
+    """
+    n = len(A)
+    M = [list(map(Fraction, row)) + [Fraction(v)] for row, v in zip(A, b)]
+    out = []
+    for col in range(n):
+        pivot = next((r for r in range(col, n) if M[r][col] != 0), None)
+        if pivot is None:
+            raise Singular(col)
+        order = list(range(n))
+        order[col], order[pivot] = pivot, col
+        swapped = [M[r] for r in order]  # P · M
+        inv = 1 / swapped[col][col]
+        factors = [swapped[r][col] for r in range(n)]
+        # E = L · P, with L the identity whose column col is (−m_0/piv, …, 1/piv, …, −m_{n−1}/piv)
+        E = [[Fraction(0)] * n for _ in range(n)]
+        for r in range(n):
+            E[r][order[col]] = inv if r == col else -factors[r] * inv
+            if r != col:
+                E[r][order[r]] += 1
+        top = [v * inv for v in swapped[col]]
+        M = [top if r == col else [a - factors[r] * c for a, c in zip(swapped[r], top)] for r in range(n)]
+        out.append((E, M))
+    return out
 
 
 def inverse_diagonal(A: Matrix) -> Vector:

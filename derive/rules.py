@@ -31,6 +31,7 @@ class CheckKind(enum.Enum):
     CONDITION = "condition"  # imposes a condition (e.g. gradient = 0); checked by a later check
     APPROX = "approx"  # after is a float within a stated relative tolerance of before (on the data)
     ROOTS = "roots"  # before is p(x) = 0, after lists every root of p with multiplicity
+    ROW_OPERATIONS = "row-operations"  # after == E * before exactly, E = the step's factor, square with det(E) != 0
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,10 @@ class Rule(enum.Enum):
                         "grad f = (df/da, df/db)", CheckKind.EQUAL)
     AT_POINT = RuleInfo("at-point", "evaluate at the point", "Substitute the coordinates of the point exactly.",
                         "grad f(1, 2) = (7, 3)", CheckKind.DATA)
+    ROW_OPERATIONS = RuleInfo("row-operations", "row operations",
+                              "Divide the pivot row by the pivot and subtract multiples of it from the other rows; "
+                              "this multiplies the system by an invertible matrix, so its solutions are unchanged.",
+                              "[2 4 | 6; 1 3 | 5] -> [1 2 | 3; 0 1 | 2]", CheckKind.ROW_OPERATIONS)
     SOLVE_SYMPY = RuleInfo("solve-sympy", "solve (sympy)",
                            "The system is not linear, so sympy's solver finds the solutions; each one is checked by substitution.",
                            "x^2 - 1 = 0 -> x = -1 or x = 1", CheckKind.DATA)
@@ -303,9 +308,12 @@ class Rule(enum.Enum):
     EIGENVALUES = RuleInfo("eigenvalues", "eigenvalues",
                            "The eigenvalues are the roots of the characteristic polynomial det(H - lambda I).",
                            "lambda^2 - 5 lambda + 4 = 0 -> (lambda_1, lambda_2) = (1, 4)", CheckKind.ROOTS)
-    APPROXIMATE = RuleInfo("approximate", "evaluate in floating point",
-                           "The value is not a short exact number: it is computed to 30 digits and rounded.",
-                           "e^(1/2) = 1.64872127070", CheckKind.APPROX)
+    PLUG_IN = RuleInfo("plug-in", "substitute the values", "Put in the values found above and compute exactly.",
+                       "2/lambda_max = 2/4 = 1/2", CheckKind.DATA)
+    APPROXIMATE = RuleInfo("approximate", "round",
+                           "The value is not a short exact number: it is shown rounded, and every digit shown is "
+                           "correct. A rounded number inside a formula stands for the numbers that round to it.",
+                           "e^(1/2) ~ 1.64872", CheckKind.APPROX)
     DETERMINANT = RuleInfo("determinant", "determinant",
                            "Expand the determinant by cofactors (for a 2x2 matrix, ad - bc).",
                            "det [[a, b], [c, d]] = ad - bc", CheckKind.EQUAL)

@@ -52,7 +52,8 @@ class Step:
     note: str = ""
     substeps: tuple["Step", ...] = ()
     premises: tuple["Step", ...] = ()  # earlier results this step cites (their `after` is used)
-    factor: sp.Expr = sp.S.One  # EQUATION steps: (lhs-rhs) after = factor * (lhs-rhs) before
+    factor: sp.Expr = sp.S.One  # EQUATION steps: (lhs-rhs) after = factor * (lhs-rhs) before;
+    # ROW_OPERATIONS steps: the invertible matrix E with after = E * before
     unknown: sp.Symbol | None = None  # ISOLATE steps: the variable solved for
     label: str = ""  # equation number of `after`, given by the Builder
     check: Check | None = None
@@ -174,7 +175,11 @@ class Builder:
     def table(self, table: Table) -> None:
         self._sections[-1]["table"] = table
 
-    def outro(self, text: str) -> None:
+    def outro(self, text) -> None:
+        """Prose after the section's steps; a second call adds to the first (never replaces it)."""
+        old = self._sections[-1]["outro"]
+        if old:
+            text = (old if isinstance(old, tuple) else (old,)) + (" ",) + (text if isinstance(text, tuple) else (text,))
         self._sections[-1]["outro"] = text
 
     def figure(self, figure) -> None:

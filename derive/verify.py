@@ -20,6 +20,10 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
 * ROOTS — ``before`` is p(λ) = 0 for a polynomial p and ``after`` is (λ₁, …, λ_k) = (r₁, …, r_k):
   the product of the (λ − r_j) expands exactly to p divided by its leading coefficient, so the r_j
   are all the roots, with multiplicity.
+* ROW_OPERATIONS — ``before`` and ``after`` are explicit matrices, or equations between explicit
+  matrices (products of them, a zero matrix; compared as lhs − rhs); the step's ``factor`` is an explicit square rational matrix E
+  with det(E) ≠ 0, and ``after`` equals E · ``before`` exactly, entry by entry: the rows of ``after``
+  are combinations of the rows of ``before`` that can be undone, so a system keeps its solutions.
 * DEFINITION, CONDITION — nothing to prove: a name is introduced, or a condition imposed. A
   condition is checked where it is used (the gradient at the optimum is checked to be zero).
 
@@ -189,9 +193,12 @@ def evaluate_on(expr: sp.Basic, data: Mapping, defs: Mapping | None = None) -> s
     missing = [s for s in free if s not in data]
     if missing:
         raise ValueError(f"no value for {', '.join(map(str, missing))}")
-    env = {k: v for k, v in data.items() if not isinstance(v, sp.MatrixBase)}
-    try:  # exactly, with fractions, when everything is rational
-        value = evaluate(expr, env)
+    # NOTE: a float bound to a name (a point reached in float64) is the binary rational it stores:
+    # evaluated exactly, the value at that point needs no row-by-row high-precision pass
+    env = {k: (sp.Rational(v) if isinstance(v, sp.Float) else v) for k, v in data.items()
+           if not isinstance(v, sp.MatrixBase)}
+    try:  # exactly, with fractions, when everything is rational (a float is the binary rational it stores)
+        value = evaluate(expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)}), env)
         return sp.Rational(value.numerator, value.denominator)
     except (Unsupported, ZeroDivisionError, TypeError, ValueError):
         pass
@@ -405,6 +412,7 @@ def _describe(kind: CheckKind, method: str) -> str:
         "random-points": f"exact equality of rational functions at {TRIALS} random rational points",
         "random-matrices": f"exact equality on {TRIALS} sets of random rational matrices of small sizes",
         "approx": "evaluated exactly, then to 40 digits",
+        "exact-matrices": "exact matrix product, det(E) ≠ 0",
     }[method]
     what = {
         CheckKind.EQUAL: "before = after",
@@ -414,6 +422,7 @@ def _describe(kind: CheckKind, method: str) -> str:
         CheckKind.DATA: "value on the data",
         CheckKind.APPROX: "rounds to the digits shown",
         CheckKind.ROOTS: "every root, with multiplicity",
+        CheckKind.ROW_OPERATIONS: "after = E · before for an invertible E",
     }[kind]
     return f"{what}: {how}"
 
@@ -432,6 +441,9 @@ def _check(step: Step, eq: _Equal) -> bool:
         return _approx(step, eq)
     if kind is CheckKind.ROOTS:
         return _roots(step)
+    if kind is CheckKind.ROW_OPERATIONS:
+        eq.method = "exact-matrices"
+        return _row_operations(step)
     if kind in (CheckKind.EQUAL, CheckKind.DATA):
         pairs = _components(step.before, step.after)
         return pairs is not None and all(eq.equal(a, b) for a, b in pairs)
@@ -497,7 +509,40 @@ def _bounds(e: sp.Basic, eq: _Equal) -> tuple[sp.Basic, sp.Basic]:
             raise ValueError("not a real number")
         return value, value
     env = {k: v for k, v in (eq.data or {}).items() if not isinstance(v, sp.MatrixBase)}
-    return evaluate_interval(expand_definitions(e, eq.defs or {}), env, _APPROX_DIGITS)
+    expanded = expand_definitions(e, eq.defs or {})
+    # NOTE: each float becomes a name bound to it, so that no sympy arithmetic ever merges it with
+    # another number (the interval evaluator reads the digits of each float as it was shown)
+    names = {f: sp.Dummy("f") for f in expanded.atoms(sp.Float)}
+    expanded = expanded.xreplace({**names, **{sp.UnevaluatedExpr(f): d for f, d in names.items()}})
+    return evaluate_interval(_sums_evaluated(expanded, env, tuple(names.values())),
+                             {**env, **{v: k for k, v in names.items()}}, _APPROX_DIGITS)
+
+
+def _sums_evaluated(e: sp.Basic, env: Mapping, names: tuple) -> sp.Basic:
+    """``e`` with every data sum whose summand is a polynomial in ``names`` (the floats written in it)
+    replaced by that polynomial, its coefficients summed exactly over the rows: Σ(f xᵢ − yᵢ)² becomes
+    f²·Σxᵢ² − 2f·Σxᵢyᵢ + Σyᵢ² with the sums as numbers, so that the interval arithmetic that follows
+    takes a few operations instead of a pass over every row."""
+    replaced = {}
+    for s in (s for s in e.atoms(sp.Sum) if s.has(*names)) if names else ():
+        used = [v for v in names if s.has(v)]
+        # the numbers still written as shown (exact rationals: the floats are names by now) may merge
+        body = s.function.replace(lambda x: isinstance(x, sp.UnevaluatedExpr), lambda x: x.args[0])
+        try:
+            poly = sp.Poly(sp.expand(body), *used)
+        except sp.PolynomialError:
+            continue
+        total = sp.S.Zero
+        for monomial, coeff in poly.terms():
+            try:
+                value = evaluate(sp.Sum(coeff, *s.limits), env)
+            except (Unsupported, ZeroDivisionError, TypeError, ValueError):
+                break
+            term = sp.Mul(*[v**k for v, k in zip(poly.gens, monomial)])
+            total += sp.Rational(value.numerator, value.denominator) * term
+        else:
+            replaced[s] = total
+    return e.xreplace(replaced) if replaced else e
 
 
 def _roots(step: Step) -> bool:
@@ -513,6 +558,38 @@ def _roots(step: Step) -> bool:
         return False
     product = sp.expand(sp.Mul(*[var - v for v in values]))
     return sp.simplify(product - sp.expand(lhs / poly.LC())) == 0
+
+
+def _row_operations(step: Step) -> bool:
+    """``after`` = E · ``before`` exactly, for the explicit invertible rational matrix E = ``step.factor``."""
+    E = step.factor
+    if not isinstance(E, sp.MatrixBase) or not E.is_square or not all(sp.sympify(v).is_Rational for v in E):
+        return False
+    E = sp.Matrix(E)
+    before, after = _explicit_side(step.before), _explicit_side(step.after)
+    if before is None or after is None or before.shape != after.shape or E.cols != before.rows:
+        return False
+    if E.det(method="bareiss") == 0:
+        return False
+    return all(sp.expand(d) == 0 for d in after - E * before)
+
+
+def _explicit_side(e: sp.Basic) -> sp.Matrix | None:
+    """An explicit matrix, or lhs − rhs of an equation between explicit matrices (None otherwise)."""
+    def explicit(m):
+        if isinstance(m, sp.MatrixExpr) and not isinstance(m, sp.MatrixBase):
+            if m.has(sp.MatrixSymbol) or not all(sp.sympify(d).is_Integer for d in m.shape):
+                return None
+            m = m.doit()
+            m = m.as_explicit() if isinstance(m, sp.MatrixExpr) and not isinstance(m, sp.MatrixBase) else m
+        if not isinstance(m, sp.MatrixBase):
+            return None
+        return sp.Matrix(m).applyfunc(lambda v: v.doit() if isinstance(v, sp.Basic) else v)
+
+    if isinstance(e, sp.Equality):
+        lhs, rhs = explicit(e.lhs), explicit(e.rhs)
+        return None if lhs is None or rhs is None or lhs.shape != rhs.shape else lhs - rhs
+    return explicit(e)
 
 
 def verify_step(step: Step, definitions: Mapping, data: Mapping | None = None, *, seed: int = 0) -> Step:

@@ -107,7 +107,9 @@ def test_diff_results(argv, expected, capsys):
 
 def test_diff_result_names_are_the_derivatives(capsys):
     doc = run_json(["diff", "(x + y + z)^2", "--wrt", "y"], capsys)
-    assert list(doc["result"]) == ["Derivative(f(x, y, z), y)"]
+    assert list(doc["result"]) == ["df/dy"]
+    doc = run_json(["diff", SEED_004, "--order", "2", "--at", "a=1,b=2"], capsys)
+    assert list(doc["result"]) == ["df/da", "df/db"] and doc["meta"]["at"] == {"a": "1", "b": "2"}
 
 
 # (expression, classifications sorted, infinitely many)

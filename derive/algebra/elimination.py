@@ -49,8 +49,8 @@ def eliminate(B, system: list[Step], variables) -> tuple[dict | None, list]:
         if f.has(*variables):
             remaining.append(s)
         elif f != 0:
-            B.outro(f"Equation ({s.label}) reads {sp.sstr(f)} = 0, which is false: there is no solution."
-                    if s.label else f"An equation reads {sp.sstr(f)} = 0, which is false: there is no solution.")
+            B.outro((f"Equation ({s.label}) reads " if s.label else "An equation reads ", sp.Eq(f, 0, evaluate=False),
+                     ", which is false: there is no solution."))
             return None, []
     solved: list[tuple[sp.Symbol, Step]] = []
     for v in variables:
@@ -74,7 +74,8 @@ def eliminate(B, system: list[Step], variables) -> tuple[dict | None, list]:
                 B.outro("This equation now holds for every value: it adds no condition.")
                 continue
             if not lhs.has(*variables):
-                B.outro(f"This equation reads {sp.sstr(lhs)} = 0, which is false: there is no solution.")
+                B.outro(("This equation reads ", sp.Eq(lhs, 0, evaluate=False),
+                         ", which is false: there is no solution."))
                 return None, []
             updated.append(step)
         remaining = updated

@@ -47,7 +47,9 @@ class Dataset:
 
     ``columns`` maps each column name (in file order) to its values, a :class:`~derive.linalg.Column`
     (given as any sequence of exact rationals, it is converted); ``x_symbol``/``y_symbol`` are the
-    letters formulas use for the chosen columns.
+    letters formulas use for the chosen columns. ``unread`` maps each column of the file that was left
+    out because it holds no numbers at all (names, labels) to the one-line reason, for a command that
+    asks for it after all.
     """
 
     name: str
@@ -58,6 +60,7 @@ class Dataset:
     source: str
     x_symbol: str = "x"
     y_symbol: str = "y"
+    unread: dict[str, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         columns = {}
@@ -148,44 +151,42 @@ VECTORISED_FROM = 1 << 16  # bytes of data rows from which the vectorised reader
 _CHUNK = 1 << 18  # bytes per slice of the vectorised reader (bounds its temporary arrays)
 
 
-def _fast_read(text: str) -> tuple[list[str], list[Column], int] | None:
-    """(header cells, columns, number of rows) of a plain CSV text, or None."""
+def _fast_read(text: str, label: str, select) -> tuple[list[str], dict[int, Column], dict[int, str], int] | None:
+    """(header cells, the columns ``select(header)`` asks for, the columns left out as text, number of
+    rows) of a plain CSV text, or None. ``select`` returns the indices to read and those that may be
+    left out (see :func:`_read_cells`); it raises a DataError for a header that cannot be used."""
     if '"' in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
         return None
     end = text.find("\n")
     if end < 0 or not text[:end].strip():
         return None
-    header = text[:end].split(",")
+    header = [c.strip() for c in text[:end].split(",")]
     k = len(header)
     body = text[end + 1:].rstrip("\r\n")
     if k < 2 or not body:
         return None
+    wanted, lenient = select(header)
     if len(body) >= VECTORISED_FROM and body.isascii():
-        found = _vectorised_columns(body.encode("ascii"), k)
+        found = _vectorised_columns(body.encode("ascii"), k, wanted)
         if found is not None:
-            return header, *found
+            return header, dict(zip(wanted, found[0])), {}, found[1]
     lines = body.split("\n")
     if set(map(str.count, lines, repeat(","))) != {k - 1}:
         return None  # a blank line, a short or a long row: the csv path reports it
     n_rows = len(lines)
     flat = ",".join(lines).split(",")
     del lines
-    cells = [flat[j::k] for j in range(k)]
+    cells = {j: flat[j::k] for j in wanted}
     del flat
-    columns = []
-    with paused_gc():
-        for j in range(k):
-            column = _fast_column(cells[j])
-            if column is None:
-                return None
-            columns.append(column)
-            cells[j] = None  # NOTE: free each column's text as soon as it is read
-    return header, columns, n_rows
+    # NOTE: every line is a row here (no blank lines, no quoted line breaks): row r is on line r + 1
+    columns, unread = _read_cells(cells, header, label, lenient, lambda r: r + 1)
+    return header, columns, unread, n_rows
 
 
-def _vectorised_columns(body: bytes, k: int) -> tuple[list[Column], int] | None:
-    """The k columns of plain data rows (see _fast_read), read slice by slice with numpy int64
-    arithmetic, and the number of rows; None when any cell is not plain or has more than 18 digits."""
+def _vectorised_columns(body: bytes, k: int, wanted=None) -> tuple[list[Column], int] | None:
+    """The k columns of plain data rows (see _fast_read), or those of them whose indices are in
+    ``wanted``, read slice by slice with numpy int64 arithmetic, and the number of rows; None when any
+    cell is not plain or has more than 18 digits."""
     import numpy as np
 
     parts: list[list[tuple]] = [[] for _ in range(k)]
@@ -204,7 +205,7 @@ def _vectorised_columns(body: bytes, k: int) -> tuple[list[Column], int] | None:
         n_rows += len(found[0][0])
         start = stop
     columns = []
-    for j in range(k):
+    for j in range(k) if wanted is None else wanted:
         mant, dec, ndig = (np.concatenate([p[t] for p in parts[j]]) for t in range(3))
         scale = int(dec.max())
         shift = scale - dec
@@ -364,23 +365,65 @@ def _csv_rows(text: str, label: str) -> tuple[list[str], int, list[tuple[int, li
     return header, header_line, rows
 
 
-def _slow_columns(rows: list[tuple[int, list[str]]], header: list[str], label: str) -> list[Column]:
-    """Every cell read on its own, row by row; the first problem is reported with its row and line."""
+def _read_cells(cells: dict[int, list[str]], header: list[str], label: str, lenient: set[int],
+                line) -> tuple[dict[int, Column], dict[int, str]]:
+    """The exact values of the columns ``cells`` holds (index -> the column's cells, row by row).
+
+    A column in ``lenient`` that holds no number at all (names, labels) is left out, with the reason;
+    any other cell that is not a number is an error, and the first one (row by row, left to right) is
+    reported with its row and its line (``line(r)`` is the line of row r).
+    """
+    columns: dict[int, Column] = {}
+    unread: dict[int, str] = {}
+    errors = []
+    for j, col in cells.items():
+        if not any("\n" in c for c in col):  # NOTE: _fast_column joins the cells with line ends
+            fast = _fast_column(col)
+            if fast is not None:
+                columns[j] = fast
+                continue
+        values, bad, numbers = [], None, False
+        for r, cell in enumerate(col, 1):
+            try:
+                values.append(_scaled(cell))
+                numbers = True
+            except ValueError as e:
+                bad = bad or (r, str(e))
+                if j not in lenient:
+                    break
+            if bad and numbers:
+                break  # a column of numbers with a bad cell
+        if bad is None:
+            columns[j] = _column(values)
+        elif j in lenient and not numbers:
+            r, why = bad
+            unread[j] = (f"{label}: column {header[j]!r} holds no numbers (row {r} (line {line(r)}): {why}); "
+                         "only columns of numbers can be used")
+        else:
+            errors.append((bad[0], j, bad[1]))
+    if errors:
+        r, j, why = min(errors)
+        raise DataError(f"{label}: row {r} (line {line(r)}), column {header[j]!r}: {why}")
+    return columns, unread
+
+
+def _slow_columns(rows: list[tuple[int, list[str]]], header: list[str], label: str, wanted: list[int],
+                  lenient: set[int]) -> tuple[dict[int, Column], dict[int, str]]:
+    """The columns asked for, every cell read on its own (see :func:`_read_cells`); the first problem,
+    a cell or a row of the wrong length, is reported with its row and line."""
     if not rows:
         raise DataError(f"{label} has a header but no data rows; add at least 2 rows")
-    values: list[list[tuple[int, int]]] = [[] for _ in header]
-    for r, (line, cells) in enumerate(rows, 1):
-        if len(cells) != len(header):
-            raise DataError(
-                f"{label}: row {r} (line {line}) has {len(cells)} cells, the header has {len(header)}; "
-                "every row needs one value per column"
-            )
-        for col, cell, out in zip(header, cells, values):
-            try:
-                out.append(_scaled(cell))
-            except ValueError as e:
-                raise DataError(f"{label}: row {r} (line {line}), column {col!r}: {e}") from None
-    return [_column(v) for v in values]
+    short = next((r for r, (_, cells) in enumerate(rows, 1) if len(cells) != len(header)), None)
+    complete = rows if short is None else rows[:short - 1]
+    columns, unread = _read_cells({j: [cells[j] for _, cells in complete] for j in wanted}, header, label,
+                                  lenient, lambda r: rows[r - 1][0])
+    if short is not None:
+        line, cells = rows[short - 1]
+        raise DataError(
+            f"{label}: row {short} (line {line}) has {len(cells)} cells, the header has {len(header)}; "
+            "every row needs one value per column"
+        )
+    return columns, unread
 
 
 def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = None, name: str | None = None,
@@ -388,11 +431,16 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
               x_symbol: str = "x", y_symbol: str = "y", all_columns: bool = False) -> Dataset:
     """Parse CSV bytes (UTF-8, optional BOM, header row first); ``label`` names the input in errors.
 
-    With ``all_columns`` (``derive fit``: a model names its columns) a file of any width is fine and
-    only y is chosen: ``y``, else the column named ``y``, else the last column.
+    Only the x and y columns are read (the other columns may hold anything). With ``all_columns``
+    (``derive fit``: a model names its columns) a file of any width is fine, only y is chosen — ``y``,
+    else the column named ``y``, else the last column — and every column of numbers is read; a column
+    that holds no number at all (names, labels) is left out, in ``unread`` with the reason.
 
     >>> parse_csv(b"t,v\\n0.1,1\\n0.2,3\\n", "demo.csv").xy()
     ((1/10, 1/5), (1, 3))
+    >>> ds = parse_csv(b"name,t,v\\nAnn,0.1,1\\nBo,0.2,3\\n", "demo.csv", x="t", y="v")
+    >>> list(ds.columns), ds.description
+    (['t', 'v'], '2 rows of demo.csv: v against t')
     """
     try:
         text = data.decode("utf-8")
@@ -405,43 +453,65 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise DataError(f"{label} is empty; it needs a header row and at least 2 data rows")
-    fast = _fast_read(text)
+    chosen: dict[str, str | None] = {}
+    every = all_columns and x is None
+
+    def select(header: list[str], header_line: int = 1) -> tuple[list[int], set[int]]:
+        """Check the header; choose y (and x); the indices of the columns to read, and those that may
+        be left out because they hold no numbers."""
+        for k, h in enumerate(header, 1):
+            if not h:
+                raise DataError(f"{label}: line {header_line}: header cell {k} is empty; give every column a name")
+        seen: set[str] = set()
+        for h in header:
+            if h in seen:
+                raise DataError(f"{label}: the column name {h!r} appears twice in the header; rename one")
+            seen.add(h)
+        if len(header) < 2:
+            raise DataError(
+                f"{label} has only 1 column ({_names(header)}); a fit needs an x and a y column "
+                "separated by a comma"
+            )
+        if every:
+            chosen["y"] = _choose_y(label, header, y)[1]
+            return list(range(len(header))), {k for k, h in enumerate(header) if h != chosen["y"]}
+        chosen["x"], chosen["y"] = _choose(label, header, x, y)
+        return sorted(header.index(c) for c in (chosen["x"], chosen["y"])), set()
+
+    fast = _fast_read(text, label, select)
     if fast is not None:
-        header, columns, n_rows = [c.strip() for c in fast[0]], fast[1], fast[2]
-        header_line = 1
+        header, columns, unread, n_rows = fast
         del fast
     else:
         header, header_line, rows = _csv_rows(text, label)
-        columns = None
-    for k, h in enumerate(header, 1):
-        if not h:
-            raise DataError(f"{label}: line {header_line}: header cell {k} is empty; give every column a name")
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            raise DataError(f"{label}: the column name {h!r} appears twice in the header; rename one")
-        seen.add(h)
-    if len(header) < 2:
-        raise DataError(
-            f"{label} has only 1 column ({_names(header)}); a fit needs an x and a y column "
-            "separated by a comma"
-        )
-    x, y = _choose_y(label, header, y) if all_columns and x is None else _choose(label, header, x, y)
-    if columns is None:
-        columns, n_rows = _slow_columns(rows, header, label), len(rows)
+        header = list(header)
+        wanted, lenient = select(header, header_line)
+        columns, unread = _slow_columns(rows, header, label, wanted, lenient)
+        n_rows = len(rows)
     if n_rows < 2:
         raise DataError(f"{label} has only 1 data row; a fit needs at least 2")
+    named = {header[j]: columns[j] for j in sorted(columns)}
+    y = chosen["y"]
+    # NOTE: a fit names its inputs in the model; x is only a placeholder there (the first other column)
+    x = chosen["x"] if not every else next((h for h in named if h != y), y)
     stem = name or Path(label).stem
+    # NOTE: a description is printed as a sentence (capital first letter): it never starts with a
+    # column name, which keeps the capitals it is written with
+    if every:
+        left_out = f" ({_names(header[j] for j in sorted(unread))} left out: no numbers)" if unread else ""
+        default = f"{n_rows} rows of {label}, {len(named)} columns{left_out}"
+    else:
+        default = f"{n_rows} rows of {label}: {y} against {x}"
     return Dataset(
         name=stem,
-        columns=dict(zip(header, columns)),
+        columns=named,
         x=x,
         y=y,
-        description=description or (f"{len(header)} columns, {n_rows} rows from {label}" if all_columns
-                                     else f"{y} against {x}, {n_rows} rows from {label}"),
+        description=description or default,
         source=source or label,
         x_symbol=x_symbol,
         y_symbol=y_symbol,
+        unread={header[j]: why for j, why in sorted(unread.items())},
     )
 
 

@@ -13,7 +13,10 @@ Example:
 """
 from __future__ import annotations
 
+import random
+
 import sympy as sp
+from sympy.calculus.util import periodicity
 from sympy.core.parameters import distribute
 
 from ..algebra import equations as eqs
@@ -21,8 +24,32 @@ from ..algebra.diff import Differentiator, derivative_chain
 from ..algebra.elimination import _simplest, eliminate
 from ..budget import SOLVE_SECONDS, time_budget
 from ..errors import ExpressionError
+from ..render.printer import latex, unicode
 from ..rules import Rule
 from ..steps import Builder, Derivation, Result, Step
+
+
+class Partial(sp.Derivative):
+    """A derivative of f named as a result: printed as ∂f/∂a, but its plain text (the JSON key) is
+    ASCII and readable: ``df/da``, ``d2f/da^2``, ``d2f/da db``."""
+
+    def _sympystr(self, printer) -> str:
+        return derivative_key(self)
+
+
+class PartialAt(sp.Subs):
+    """A derivative of f at a point, named as a result: printed as (∂f/∂a) at a = 1; its plain text
+    (the JSON key) is the derivative's, ``df/da`` (the point is in ``meta["at"]``)."""
+
+    def _sympystr(self, printer) -> str:
+        return derivative_key(self.expr)
+
+
+def derivative_key(d: sp.Derivative) -> str:
+    """The ASCII name of a derivative of f: ``df/da``, ``d2f/da^2``, ``d2f/da db``."""
+    order = sum(int(n) for _, n in d.variable_count)
+    den = " ".join(f"d{v}" + (f"^{n}" if n > 1 else "") for v, n in d.variable_count)
+    return f"d{order if order > 1 else ''}{d.expr.func}/{den}"
 
 
 def _variables(expr: sp.Basic, names) -> tuple[sp.Symbol, ...]:
@@ -41,10 +68,23 @@ class _Calculus:
         self.f = sp.Function("f")(*args)
         self.B = Builder(command, ("Derivatives of ", sp.Eq(self.f, expr, evaluate=False)))
         self.diff = Differentiator()
+        self.families: list[dict] = []  # solutions sympy's solver returned with a variable left free
+        self.periods: dict = {}  # variable -> the period of f in it (for a periodic f)
+        self.shift: dict = {}  # periodic variable -> the integer that counts its whole periods
 
     def define(self):
         self.B.section("The function")
         self.B.define(self.f, self.expr)
+
+    def show(self, step: Step) -> sp.Basic:
+        """Verify ``step`` and add it when it changes something; return its ``after``.
+
+        NOTE: a step whose two sides print alike in every notation (a constant gradient or Hessian
+        "evaluated" at a point, 1/6 = 1/6) says nothing; it is checked, then left out.
+        """
+        if _changes(step.before, step.after):
+            return self.B.add(step).after
+        return self.B.verify(step).after
 
     def partials(self) -> list[sp.Basic]:
         out = []
@@ -94,11 +134,12 @@ class _Calculus:
             raise ExpressionError(f"--at: give a value for {', '.join(map(str, missing))} (e.g. "
                                   f"{','.join(f'{v}=1' for v in self.f.args)})")
         B.data = dict(point)
-        B.section(("At the point ",) + _point(point))
+        B.section(("At the point ",) + _point(point),
+                  "The gradient is the same at every point." if all(not e.free_symbols for e in self.grad) else "")
         values = [_real_value(e, point, "the derivative") for e in self.grad]
-        g = B.add(Step(Rule.AT_POINT, sp.Matrix([_plugged(e, point) for e in self.grad]), sp.Matrix(values),
-                       note="the gradient at the point")).after
-        results = [Result(sp.Subs(sp.Derivative(self.f, v), tuple(point), tuple(point.values())), g[k])
+        g = self.show(Step(Rule.AT_POINT, sp.Matrix([_plugged(e, point) for e in self.grad]), sp.Matrix(values),
+                           note="the gradient at the point"))
+        results = [Result(PartialAt(sp.Derivative(self.f, v), tuple(point), tuple(point.values())), g[k])
                    for k, v in enumerate(self.vars)]
         norm2 = sum(c**2 for c in g)
         if direction is not None:
@@ -110,19 +151,19 @@ class _Calculus:
                 raise ExpressionError("--direction: the zero vector has no direction; give e.g. 1,1")
             length = sp.sqrt(sum(c**2 for c in d))
             u_shown = sp.Matrix([sp.UnevaluatedExpr(c) / sp.UnevaluatedExpr(length) for c in d])
-            u = B.add(Step(Rule.ARITHMETIC, u_shown, sp.Matrix([sp.radsimp(c / length) for c in d]),
-                           note="the unit vector u in the given direction")).after
+            u = self.show(Step(Rule.ARITHMETIC, u_shown, sp.Matrix([sp.radsimp(c / length) for c in d]),
+                               note="the unit vector u in the given direction"))
             shown = sp.Add(*[sp.Mul(sp.UnevaluatedExpr(u[k]), sp.UnevaluatedExpr(g[k]), evaluate=False)
                              for k in range(len(g))], evaluate=False)
-            du = B.add(Step(Rule.ARITHMETIC, shown, sp.radsimp(sp.expand((u.T * g)[0])),
-                            note="the directional derivative: u dotted with the gradient")).after
+            du = self.show(Step(Rule.ARITHMETIC, shown, sp.radsimp(sp.expand((u.T * g)[0])),
+                                note="the directional derivative, u dotted with the gradient"))
             results.append(Result(sp.Symbol("D_u f"), du))
         if norm2 != 0:
             length = sp.sqrt(norm2)
             shown = sp.Matrix([sp.Mul(sp.UnevaluatedExpr(-c), sp.Pow(sp.UnevaluatedExpr(length), -1, evaluate=False),
                                       evaluate=False) for c in g])
-            B.add(Step(Rule.ARITHMETIC, shown, sp.Matrix([sp.radsimp(-c / length) for c in g]),
-                       note="the steepest-descent direction: minus the gradient, normalised"))
+            self.show(Step(Rule.ARITHMETIC, shown, sp.Matrix([sp.radsimp(-c / length) for c in g]),
+                           note="the steepest-descent direction, minus the gradient normalised"))
         else:
             B.outro("The gradient is zero here: the point is a critical point and there is no steepest-descent direction.")
         if lr is not None:
@@ -138,13 +179,13 @@ class _Calculus:
         old = sp.Matrix([point[v] for v in self.vars])
         shown = sp.Matrix([sp.UnevaluatedExpr(old[k]) - sp.UnevaluatedExpr(lr) * sp.UnevaluatedExpr(g[k])
                            for k in range(len(g))])
-        new = B.add(Step(Rule.ARITHMETIC, shown, old - lr * g, note="new point = old point − η · gradient")).after
+        new = self.show(Step(Rule.ARITHMETIC, shown, old - lr * g, note="new point = old point − η · gradient"))
         new_point = dict(zip(self.vars, new))
-        f_old = B.add(Step(Rule.AT_POINT, _plugged(self.expr, point), _real_value(self.expr, point, "f"),
-                           note="f at the old point")).after
+        f_old = self.show(Step(Rule.AT_POINT, _plugged(self.expr, point), _real_value(self.expr, point, "f"),
+                               note="f at the old point"))
         B.data = {**point, **new_point}
-        f_new = B.add(Step(Rule.AT_POINT, _plugged(self.expr, {**point, **new_point}),
-                           _real_value(self.expr, {**point, **new_point}, "f"), note="f at the new point")).after
+        f_new = self.show(Step(Rule.AT_POINT, _plugged(self.expr, {**point, **new_point}),
+                               _real_value(self.expr, {**point, **new_point}, "f"), note="f at the new point"))
         if all(c == 0 for c in g):
             verdict = "The gradient is zero here, so the step does not move: this is a critical point."
         elif f_new < f_old:
@@ -185,11 +226,10 @@ class _Calculus:
         if self.expr.has(sp.sin, sp.cos, sp.tan):
             B.outro("Trigonometric equations can have infinitely many solutions; sympy's solver returns one "
                     "representative of each family it finds.")
-        points, free = [], []
-        self.families = []
+            self.periods = self._periods()
+        points = []
         for sol in found:
             if any(v not in sol for v in self.vars):
-                free = [v for v in self.vars if v not in sol]
                 self.families.append(sol)
                 continue
             if not all(sp.im(val) == 0 for val in sol.values()):
@@ -197,17 +237,106 @@ class _Calculus:
             at = self.expr.xreplace(sol)
             if at.has(sp.zoo, sp.nan) or sp.im(at) != 0:
                 continue  # outside the domain of f (e.g. log of a negative number)
-            B.data = {v: sol[v] for v in self.vars}
-            B.add(Step(Rule.SOLVE_SYMPY, sp.Matrix(self.grad), sp.zeros(len(self.grad), 1),
-                       note="critical point " + ", ".join(f"{v} = {sp.sstr(sol[v])}" for v in self.vars)))
-            points.append({v: sol[v] for v in self.vars})
-        return points, (free or [])
+            point = {v: sol[v] for v in self.vars}
+            if any(self._same_family(point, q) for q in points):
+                continue  # another representative of a family already found (a whole period apart)
+            B.data = dict(point)
+            named = ", ".join(unicode(sp.Eq(v, val, evaluate=False)) for v, val in point.items())
+            B.add(Step(Rule.SOLVE_SYMPY, sp.Matrix([_plugged(g, point) for g in self.grad]),
+                       sp.zeros(len(self.grad), 1), note="critical point " + named))
+            points.append(point)
+        free = [v for v in self.vars if any(v not in fam for fam in self.families)]
+        return points, free
 
-    def classify(self, point: dict) -> str:
+    def _periods(self) -> dict:
+        """The period of f in each variable in which f is periodic (a positive number, e.g. 2π)."""
+        out = {}
+        with time_budget(SOLVE_SECONDS, "finding the periods of f"):
+            for v in self.vars:
+                try:
+                    T = periodicity(self.expr, v)
+                except (NotImplementedError, ValueError, TypeError):
+                    T = None
+                if T is not None and T.is_number and T.is_positive:
+                    out[v] = self._shortest_period(v, T)
+        return out
+
+    def _shortest_period(self, v: sp.Symbol, T: sp.Basic) -> sp.Basic:
+        """T/m for the largest m ≤ 12 that is still a period (sympy gives 2π for sin(a)², whose period is π):
+        rejected at once when f differs at a random point, accepted when sympy proves it."""
+        rng = random.Random(0)
+        others = {w: sp.Rational(rng.randint(-99, 99), rng.randint(1, 9)) for w in self.expr.free_symbols - {v}}
+        at = [{**others, v: sp.Rational(rng.randint(-99, 99), rng.randint(1, 9))} for _ in range(3)]
+        for m in range(12, 1, -1):
+            shifted = self.expr.xreplace({v: v + T / m})
+            if any(_nonzero_at(shifted - self.expr, p) for p in at):
+                continue
+            if sp.simplify(shifted - self.expr) == 0:
+                return T / m
+        return T
+
+    def _same_family(self, p: dict, q: dict) -> bool:
+        """Whether two critical points differ by whole periods of f (so they belong to one family)."""
+        for v in self.vars:
+            if v in self.periods:
+                if sp.simplify((p[v] - q[v]) / self.periods[v]).is_integer is not True:
+                    return False
+            elif sp.simplify(p[v] - q[v]) != 0:
+                return False
+        return True
+
+    def periodicity(self):
+        """Show that f repeats with its periods (verified steps); name the integers that count them."""
         B = self.B
-        B.section(("Second-order test at ",) + _point(point))
+        self.shift = dict(zip(self.periods, _integer_names(len(self.periods), self.expr)))
+        B.section("Periodicity", "Adding a whole period to a variable leaves f unchanged.")
+        for v, T in self.periods.items():
+            with sp.evaluate(False):
+                moved = self.f.xreplace({v: v + T})
+                shifted = self.expr.xreplace({v: v + T})
+            B.add(Step(Rule.SUBSTITUTE_DEFINITION, moved, shifted))
+            B.add(Step(Rule.SIMPLIFY, shifted, self.expr,
+                       note="sin(u + π) = −sin u, cos(u + π) = −cos u, tan(u + π) = tan u"))
+        ks = list(self.shift.values())
+        B.outro(("So a critical point moved by whole periods is again a critical point, with the same Hessian: "
+                 "each critical point found stands for a family, with ",) + _listed(ks)
+                + (" any integer." if len(ks) == 1 else " any integers.",))
+
+    def family(self, point: dict) -> dict:
+        """The critical points that ``point`` stands for: each periodic coordinate plus whole periods."""
+        return {v: val + self.shift[v] * self.periods[v] if v in self.shift else val for v, val in point.items()}
+
+    def family_sections(self) -> list[dict]:
+        """One section per family sympy's solver returned with a variable left free, each checked by
+        substituting the family into the gradient; returns the families (with whole periods added)."""
+        B = self.B
+        out = []
+        for k, fam in enumerate(self.families, 1):
+            free = [v for v in self.vars if v not in fam]
+            whole = self.family(fam)
+            B.section((f"Family {k}: ",) + _point(whole) + (", any ",) + _listed(free),
+                      ("Substituting the family into the gradient gives zero whatever the value of ",)
+                      + _listed(free) + (".",))
+            B.data = {}
+            with sp.evaluate(False):
+                plugged = sp.Matrix(self.grad).xreplace(fam)
+            B.add(Step(Rule.AT_POINT, plugged, sp.zeros(len(self.grad), 1), note="the gradient on the family"))
+            out.append({str(v): val for v, val in whole.items()})
+        return out
+
+    def classify(self, point: dict, number: int = 0) -> str:
+        B = self.B
+        constant = self.H.free_symbols.isdisjoint(self.vars)
+        if self.shift:
+            B.section((f"Family {number}: ",) + _point(self.family(point)),
+                      ("The second-order test at ",) + _point(point) + ("; f and its Hessian repeat with the "
+                                                                        "periods, so the verdict holds for the "
+                                                                        "whole family.",))
+        else:
+            B.section(("Second-order test at ",) + _point(point),
+                      "The Hessian is the same at every point." if constant else "")
         B.data = dict(point)
-        Hp = B.add(Step(Rule.AT_POINT, self.H, self.H.xreplace(point).applyfunc(sp.simplify))).after
+        Hp = self.show(Step(Rule.AT_POINT, self.H, self.H.xreplace(point).applyfunc(sp.simplify)))
         k = Hp.shape[0]
         minors = []
         for m in range(1, k + 1):
@@ -231,6 +360,18 @@ def _sylvester(minors: list[sp.Basic]) -> tuple[str, str]:
     return "saddle", "The Hessian is invertible but neither positive nor negative definite: this is a saddle point."
 
 
+def _nonzero_at(expr: sp.Basic, point: dict) -> bool:
+    """Whether ``expr`` is certainly not zero at ``point`` (to 30 digits); False when it is undefined there."""
+    value = sp.N(expr.xreplace(point), 30)
+    return bool(value.is_comparable and abs(value) > sp.Float(10) ** -20)
+
+
+def _changes(before: sp.Basic, after: sp.Basic) -> bool:
+    """Whether a step from ``before`` to ``after`` shows a change: not when the two sides are the
+    same expression, or print alike both in the terminal and in LaTeX."""
+    return before != after and (unicode(before) != unicode(after) or latex(before) != latex(after))
+
+
 def _is_linear(expr: sp.Basic, variables) -> bool:
     try:
         return sp.Poly(expr, *variables).total_degree() <= 1
@@ -244,6 +385,28 @@ def _point(point: dict) -> tuple:
     for k, (var, value) in enumerate(point.items()):
         parts += ([", "] if k else []) + [sp.Eq(var, value, evaluate=False)]
     return tuple(parts)
+
+
+def _listed(items) -> tuple:
+    """Prose parts listing symbols: b; b and c; b, c and d."""
+    parts: list = []
+    for k, item in enumerate(items):
+        if k:
+            parts.append(" and " if k == len(items) - 1 else ", ")
+        parts.append(item)
+    return tuple(parts)
+
+
+def _integer_names(count: int, expr: sp.Basic) -> list[sp.Symbol]:
+    """Names for the integers that count whole periods: k, or k₁, k₂, … (names the expression does not use)."""
+    taken = {s.name for s in expr.free_symbols}
+    offset = 0
+    while True:
+        for base in ("k", "m", "j"):
+            names = [base] if count == 1 and not offset else [f"{base}_{offset + j}" for j in range(1, count + 1)]
+            if not taken.intersection(names):
+                return [sp.Symbol(n, integer=True) for n in names]
+        offset += count
 
 
 def _plugged(expr: sp.Basic, point: dict) -> sp.Basic:
@@ -275,17 +438,20 @@ def differentiation(expr: sp.Basic, wrt=None, *, order: int = 1, at: dict | None
         c.define()
         grad = c.partials()
         c.gradient()
-        results = [Result(sp.Derivative(c.f, v), g) for v, g in zip(c.vars, grad)]
+        results = [Result(Partial(c.f, v), g) for v, g in zip(c.vars, grad)]
         if order == 2:
             H = c.hessian()
             for j, vj in enumerate(c.vars):
                 for k, vk in enumerate(c.vars):
                     if k >= j:  # the Hessian is symmetric: each second derivative once
-                        name = sp.Derivative(c.f, (vj, 2)) if j == k else sp.Derivative(c.f, vj, vk)
+                        name = Partial(c.f, (vj, 2)) if j == k else Partial(c.f, vj, vk)
                         results.append(Result(name, H[j, k]))
         if at is not None:
             results = c.at_point(at, direction, lr)
-        return c.B.build(results, meta={"variables": [str(v) for v in c.vars], "order": order})
+        meta = {"variables": [str(v) for v in c.vars], "order": order}
+        if at is not None:
+            meta["at"] = {str(v): value for v, value in at.items()}
+        return c.B.build(results, meta=meta)
 
 
 def minimization(expr: sp.Basic, variables=None) -> Derivation:
@@ -298,29 +464,48 @@ def minimization(expr: sp.Basic, variables=None) -> Derivation:
         c.gradient()
         conds = c.conditions()
         points, free = c.solve(conds)
-        c.hessian()
-        classified = []
         linear = all(_is_linear(cond.after.lhs, c.vars) for cond in conds)
+        if linear and free:
+            points = []  # the solution depends on the free variables: not a point to classify
+        else:  # a point on a family is not isolated; the families cover it
+            points = [p for p in points if not any(_on_family(p, fam) for fam in c.families)]
+        if c.periods and (points or c.families):
+            c.periodicity()
+        families = c.family_sections() if c.families else []
+        if c.shift:
+            families += [{str(v): val for v, val in c.family(p).items()} for p in points]
+        c.hessian()
         if free and linear:
             c.B.section("Conclusion", ("There are infinitely many critical points: ", sp.Tuple(*free) if len(free) > 1
                                        else free[0], " can take any value."))
         elif free:
-            families = tuple(part for k, fam in enumerate(c.families) for part in
-                             (([", "] if k else []) + [sp.Eq(v, val, evaluate=False) for v, val in fam.items()]))
-            c.B.section("Conclusion", ("There are infinitely many critical points. sympy's solver returned the "
-                                       "families ",) + families + (" with the other variables free.",))
+            found = ["the family above" if len(c.families) == 1 else f"the {len(c.families)} families above"]
+            if points:
+                found.append("the isolated point below" if len(points) == 1 else "the isolated points below")
+            c.B.section("Conclusion", "There are infinitely many critical points: " + ", and ".join(found) + ".")
         elif not points and linear:
             c.B.section("Conclusion", "There is no real critical point.")
         elif not points:
             c.B.section("Conclusion", "sympy's solver found no real solution of the stationarity equations. "
                                       "That is not a proof that there is none; a numerical method may find one.")
-        for p in points if not free else []:
-            classified.append({"point": p, "classification": c.classify(p)})
+        first = len(c.families) + 1  # periodic families are numbered after the free ones
+        classified = [{"point": p, "classification": c.classify(p, k)} for k, p in enumerate(points, first)]
         convex = c.H.is_positive_semidefinite if c.H.free_symbols.isdisjoint(c.vars) else None
         if convex and classified:
             c.B.section("Convexity", "The Hessian is the same at every point and positive semidefinite, so f is convex: "
                                      "every critical point is a global minimum.")
         meta = {"variables": [str(v) for v in c.vars], "critical_points": classified, "convex": bool(convex),
-                "infinitely_many": bool(free)}
+                "infinitely_many": bool(free or c.shift)}
+        if families:
+            meta["families"] = families
         results = [Result(v, p[v]) for p in (points if len(points) == 1 and not free else []) for v in c.vars]
         return c.B.build(results, meta=meta)
+
+
+def _on_family(point: dict, family: dict) -> bool:
+    """Whether ``point`` lies on a family such as {a: 1/b} (its other variables free)."""
+    for v, value in family.items():
+        at = value.xreplace(point)
+        if at.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or sp.simplify(point[v] - at) != 0:
+            return False
+    return True

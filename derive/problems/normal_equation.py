@@ -61,12 +61,14 @@ class _Normal:
 
     def symbolic(self):
         B, X, Y, beta, L = self.B, self.X, self.Y, self.beta, self.L
-        B.section("Matrix form",
-                  "Stack the n targets in the vector Y, the n rows of inputs in the n × p design matrix X "
-                  "(its first column all ones, for the intercept) and the p parameters in the vector beta. "
-                  "Then X beta is the vector of predictions and Y − X beta the vector of residuals.")
         r = _add(Y, _mul(-1, X, beta))
-        B.define(L, _mul(1 / N, sp.Transpose(r), r), "the mean squared error: the residuals' dot product with themselves, over n")
+        B.section("Matrix form",
+                  ("Stack the ", N, " targets in the vector ", Y, ", the ", N, " rows of inputs in the design matrix ",
+                   X, " with ", N, " rows and ", P, " columns (its first column all ones, for the intercept) and "
+                   "the ", P, " parameters in the vector ", beta, ". Then ", _mul(X, beta),
+                   " is the vector of predictions and ", r, " the vector of residuals."))
+        B.define(L, _mul(1 / N, sp.Transpose(r), r),
+                 "the mean squared error: the dot product of the residuals with themselves, averaged")
         Xb = _mul(X, beta)
         expanded = _mul(1 / N, _add(_mul(Y.T, Y), _mul(-1, Y.T, Xb), _mul(-1, sp.Transpose(Xb), Y),
                                     _mul(sp.Transpose(Xb), Xb)))
@@ -80,12 +82,15 @@ class _Normal:
         cur = B.add(Step(Rule.SCALAR_TRANSPOSE, cur, combined)).after
         self.loss = cur
 
-        B.section("Gradient", "Differentiate with respect to the vector beta, term by term.")
+        gram = _mul(X.T, X)
+        B.section("Gradient", ("Differentiate with respect to the vector ", beta, ", term by term. The matrix ",
+                               gram, " of the quadratic form is symmetric: ",
+                               sp.Eq(sp.Transpose(gram), gram, evaluate=False), "."))
         grad_terms = [
             Step(Rule.CONSTANT, sp.Derivative(_mul(Y.T, Y), beta), sp.ZeroMatrix(P, 1)),
-            Step(Rule.MATRIX_LINEAR, sp.Derivative(_mul(beta.T, X.T, Y), beta), _mul(X.T, Y), note="a linear form in beta"),
+            Step(Rule.MATRIX_LINEAR, sp.Derivative(_mul(beta.T, X.T, Y), beta), _mul(X.T, Y), note="a linear form"),
             Step(Rule.MATRIX_QUADRATIC, sp.Derivative(_mul(beta.T, X.T, X, beta), beta), _mul(2, X.T, X, beta),
-                 note="the matrix X transposed times X is symmetric"),
+                 note="a quadratic form with a symmetric matrix"),
         ]
         d0 = sp.Derivative(L, beta)
         cur = B.add(Step(Rule.SUBSTITUTE_DEFINITION, d0, sp.Derivative(self.loss, beta))).after
@@ -100,28 +105,31 @@ class _Normal:
         gradient = _mul(2 / N, _add(_mul(X.T, X, beta), _mul(-1, X.T, Y)))
         cur = B.add(Step(Rule.SIMPLIFY, cur, gradient)).after
 
-        B.section("The normal equations")
+        inv = sp.Inverse(_mul(X.T, X))
+        B.section("The normal equations",
+                  ("Set the gradient to zero, multiply both sides by ", N / 2, ", which is not zero, and rearrange; "
+                   "then multiply by the inverse ", inv, ", which exists when ", X, " has full column rank."))
         zero = sp.ZeroMatrix(P, 1)
         cond = B.add(eqs.condition(gradient, zero, d0), label=True).after
         eq = B.add(Step(Rule.EQ_MULTIPLY, cond, sp.Eq(gradient.args[1], zero, evaluate=False), factor=N / 2,
-                        note="n/2 is not zero")).after
+                        note="by a non-zero factor")).after
         normal = B.add(Step(Rule.EQ_ADD, eq, sp.Eq(_mul(X.T, X, beta), _mul(X.T, Y), evaluate=False)),
                        label=True).after
-        inv = sp.Inverse(_mul(X.T, X))
         both = B.add(Step(Rule.EQ_MULTIPLY, normal, sp.Eq(_mul(inv, X.T, X, beta), _mul(inv, X.T, Y), evaluate=False),
-                          factor=inv, note="by the inverse of X transposed times X, which exists when X has full column rank")).after
+                          factor=inv, note="by the inverse, which exists when the columns are independent")).after
         B.add(Step(Rule.SIMPLIFY, both, sp.Eq(beta, _mul(inv, X.T, Y), evaluate=False),
                    note="a matrix times its inverse is the identity"), label=True)
-        B.outro("X has full column rank exactly when no column of X is a linear combination of the others; "
-                "then XᵀX is invertible and the solution is unique.")
+        B.outro((X, " has full column rank exactly when none of its columns is a linear combination of the others; "
+                 "then ", gram, " is invertible and the solution is unique."))
 
         B.section("Second-order check", "The Hessian is constant, and the quadratic form it defines is a squared length.")
         B.add(Step(Rule.HESSIAN, sp.Derivative(L, (beta, 2)), _mul(2 / N, X.T, X)))
         v = sp.MatrixSymbol("v", P, 1)
         B.add(Step(Rule.TRANSPOSE_PRODUCT, _mul(v.T, X.T, X, v), _mul(sp.Transpose(_mul(X, v)), _mul(X, v)),
-                   note="the squared length of Xv, never negative"))
-        B.outro("So the Hessian is positive semidefinite, and positive definite when X has full column "
-                "rank: the solution of the normal equations is the unique minimum.")
+                   note="a squared length, never negative"))
+        B.outro(("So the Hessian is positive semidefinite, and positive definite when ", X, " has full column "
+                 "rank: then ", _mul(X, v), " is not zero for any ", v, " that is not zero, and the solution of the "
+                 "normal equations is the unique minimum."))
 
     # -- numbers -----------------------------------------------------------------------------------
     def worked_example(self):
@@ -129,7 +137,10 @@ class _Normal:
         xs, ys = (Column.of(c) for c in ds.xy())
         require_spread(ds, xs)
         n = len(xs)
-        intro = f"{_sentence(ds.description)} With one input, X has the columns 1 and x, and beta = (intercept, slope)."
+        x_i = column(ds.x_symbol)[I]
+        intro = (f"{_sentence(ds.description)} With one input, row ", I, " of ", self.X, " is ",
+                 sp.ImmutableMatrix([[1, x_i]]), ", and ", self.beta, " holds the intercept ", sp.Symbol("beta_0"),
+                 " and the slope ", sp.Symbol("beta_1"), ".")
         cols = [Column.constant(1, n), xs]
         XtX = linalg.gram(cols)
         Xty = linalg.moment(cols, ys)
@@ -150,9 +161,9 @@ class _Normal:
             # sums XᵀX and XᵀY are made of, and those entries are verified on every row of the data.
             x, y = column(ds.x_symbol), column(ds.y_symbol)
             B.section(f"Worked example: {ds.name}",
-                      (intro + " Row i of X is (1, ", x[I], "), so the entries of X transposed X are n, ",
-                       Sigma(x[I]), " and ", Sigma(x[I] ** 2), ", and those of X transposed Y are ", Sigma(y[I]),
-                       " and ", Sigma(x[I] * y[I]), ": the totals of the table." + elision_note(n)))
+                      intro + (" So the entries of ", _mul(self.X.T, self.X), " are ", N, ", ", Sigma(x[I]), " and ",
+                               Sigma(x[I] ** 2), ", and those of ", _mul(self.X.T, self.Y), " are ", Sigma(y[I]),
+                               " and ", Sigma(x[I] * y[I]), ": the totals of the table." + elision_note(n)))
             B.data = {N: sp.Integer(n), x: xs.binding(), y: ys.binding()}
             shown_rows, head, elided = rows_shown(n)
             rows = tuple(tuple(_r(v) for v in (xi, yi, xi * xi, xi * yi))
@@ -160,10 +171,10 @@ class _Normal:
             totals = (_r(XtX[0][1]), _r(Xty[0]), _r(XtX[1][1]), _r(Xty[1]))
             B.table(Table((x[I], y[I], x[I] ** 2, x[I] * y[I]), rows, totals, elided=elided, head=head))
             gram_sums = sp.ImmutableMatrix([[N, Sigma(x[I])], [Sigma(x[I]), Sigma(x[I] ** 2)]])
-            B.add(Step(Rule.EVALUATE, gram_sums, A, note="the Gram matrix X transposed X"))
+            B.add(Step(Rule.EVALUATE, gram_sums, A, note="the Gram matrix"))
             B.add(Step(Rule.ARITHMETIC, sp.Inverse(A), inv, note="its inverse"))
             B.add(Step(Rule.EVALUATE, sp.ImmutableMatrix([Sigma(y[I]), Sigma(x[I] * y[I])]), b,
-                       note="the right-hand side X transposed Y"))
+                       note="the right-hand side"))
         sol = sp.ImmutableMatrix(2, 1, lambda i, _: _r(beta[i]))
         B.add(Step(Rule.ARITHMETIC, _mul(inv, b), sol, note="the solution of the normal equations"))
         B.add(Step(Rule.ARITHMETIC, _add(_mul(A, sol), _mul(-1, b)), sp.zeros(2, 1),

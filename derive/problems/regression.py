@@ -22,6 +22,7 @@ from ..algebra.diff import Differentiator, derivative_chain
 from ..errors import OptionError
 from ..linalg import Column
 from ..notation import I, IDENTIFIER, N, RESERVED, Mean, Sigma, column, parameter
+from ..render.printer import unicode
 from ..rules import Rule
 from ..steps import Builder, Derivation, Result, Step
 from . import regression_numbers as numbers
@@ -99,8 +100,8 @@ class _Regression:
                    "The slope is ", w, " and the intercept is ", b, "."))
         self.model = w * x[I] + b
         B.define(self.yhat[I], self.model, "the model's prediction for example i")
-        B.define(self.e[I], self.yhat[I] - y[I], "the residual: prediction minus target")
-        B.define(self.L, self.c * Sigma(self.e[I] ** 2), f"the loss: {self.loss_text}")
+        B.define(self.e[I], self.yhat[I] - y[I], "the residual, prediction minus target")
+        B.define(self.L, self.c * Sigma(self.e[I] ** 2), f"the loss, the {self.loss_text}")
         self.loss_expr = self.c * Sigma((w * x[I] + b - y[I]) ** 2)
         B.add(Step(Rule.SUBSTITUTE_DEFINITION, self.L, self.loss_expr, note="substitute the residual and the model"))
 
@@ -154,8 +155,8 @@ class _Regression:
         eq = self._run(eq, [sums.expand_terms, sums.split, sums.factor_out])
         eq = B.add(eqs.substitute(eq, b_eq)).after
         eq = self._run(eq, [lambda e: sums.to_means(e, [x[I]]), eqs.expand, lambda e: eqs.collect(e, w)])
-        return B.add(eqs.isolate(eq, w, note=f"valid when the coefficient of {w} is not zero; see the second-order check"),
-                     label=True)
+        note = f"valid when the coefficient of {unicode(w)} is not zero; see the second-order check"
+        return B.add(eqs.isolate(eq, w, note=note), label=True)
 
     def forms(self, w_eq):
         B, x, y = self.B, self.x, self.y
@@ -166,11 +167,11 @@ class _Regression:
         self.cxx = self.centred_identity(x, x)
         cov = B.add(Step(Rule.CENTRED, w_eq.after,
                          sp.Eq(self.w, self.cxy.before / self.cxx.before, evaluate=False),
-                         premises=(self.cxy, self.cxx), note="covariance form"), label=True)
+                         premises=(self.cxy, self.cxx), note="the covariance form"), label=True)
         num, den = sp.fraction(w_eq.after.rhs)
         mean_form = sp.Mul(_per_n(num), sp.Pow(_per_n(den), -1))
         mean = B.add(Step(Rule.MEAN, w_eq.after, sp.Eq(self.w, mean_form, evaluate=False),
-                          note="mean form: divide numerator and denominator by n"), label=True)
+                          note="the mean form, with numerator and denominator divided by n"), label=True)
         return cov, mean
 
     def centred_identity(self, u, v) -> Step:
@@ -186,7 +187,7 @@ class _Regression:
         tidy = sp.expand(current)
         if tidy != current:
             current = B.add(Step(Rule.SIMPLIFY, current, tidy)).after
-        summary = Step(Rule.CENTRED, start, current, note="centred identity")
+        summary = Step(Rule.CENTRED, start, current, note="the identity, from the steps above")
         return B.add(summary, label=True)
 
     def second_order(self):
@@ -198,7 +199,7 @@ class _Regression:
         names = sp.Matrix([[sp.Derivative(L, w, 2), sp.Derivative(L, w, b)],
                            [sp.Derivative(L, b, w), sp.Derivative(L, b, 2)]])
         Hname = sp.MatrixSymbol("H", 2, 2)
-        B.define(Hname, names, "the Hessian: the matrix of second partial derivatives")
+        B.define(Hname, names, "the Hessian, the matrix of second partial derivatives")
         B.add(Step(Rule.HESSIAN, Hname, H))
         det = B.add(Step(Rule.DETERMINANT, sp.Determinant(Hname), sp.expand(H.det()))).after
         det = B.add(sums.to_means(det, [self.x[I]])).after

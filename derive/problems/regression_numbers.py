@@ -21,6 +21,7 @@ import sympy as sp
 from ..errors import DataError, VerificationError
 from ..linalg import Column
 from ..notation import I, N, Mean
+from ..render.printer import unicode
 from ..rules import Rule
 from ..steps import CrossCheck, Step, Table
 
@@ -36,7 +37,8 @@ def shown(value) -> sp.UnevaluatedExpr:
 def require_spread(dataset, xs) -> None:
     """The slope is undefined unless the x values differ; say so in terms of the formula."""
     if len(xs) < 2:
-        raise DataError(f"{dataset.name}: {len(xs)} row(s); a line needs at least 2 rows of data")
+        raise DataError(f"{dataset.name}: {'only one row' if len(xs) == 1 else 'no rows'}; "
+                        f"a line needs at least 2 rows of data")
     nums = Column.of(xs).nums
     if min(nums) == max(nums):
         raise DataError(
@@ -96,8 +98,14 @@ def gradient_check(steps: list[Step]) -> CrossCheck:
     """The first-order conditions at the solution, from the verdicts of the steps that evaluated them."""
     ok = bool(steps) and all(s.verified and s.after == 0 for s in steps)
     return CrossCheck("gradient at the optimum", ok,
-                      f"all {len(steps)} partial derivatives evaluate to exactly 0 at the solution (steps above)"
+                      f"{_all_of(len(steps))} evaluate{'s' if len(steps) == 1 else ''} to exactly 0 at the solution "
+                      "(steps above)"
                       if ok else "a partial derivative is not 0 at the solution")
+
+
+def _all_of(count: int) -> str:
+    """The partial derivative, both partial derivatives, all 3 partial derivatives."""
+    return {1: "the partial derivative", 2: "both partial derivatives"}.get(count, f"all {count} partial derivatives")
 
 
 def _evaluate(prob, before: sp.Basic, after: sp.Basic, note: str = "") -> sp.Basic:
@@ -166,7 +174,7 @@ def cross_checks(prob, values: dict) -> list[CrossCheck]:
     det = prob.hessian_det
     det_value = _evaluate(prob, det, shown(_on_data(prob, det)), note="the determinant of the Hessian on the data")
     checks.append(CrossCheck("Hessian positive definite", bool(det_value.doit() > 0),
-                             f"det H = {sp.sstr(det_value.doit())} > 0 and the diagonal is positive"))
+                             f"det H = {unicode(det_value.doit())} > 0 and the diagonal is positive"))
     checks.append(B.steps_check())
     for c in checks:
         # NOTE: the exact checks bind; the float64 comparison is reported as it came out, since float64
@@ -256,7 +264,7 @@ def _numpy_check_design(columns, ys, values: dict, params) -> CrossCheck:
                           + ("" if ok else ", no correct digit") + "; the exact checks above stand")
     ok = bool(math.isfinite(diff) and diff <= tol)
     digits = min(16.0, max(0.0, -math.log10(diff))) if diff > 0 else 16.0
-    shown = ", ".join(f"{p} = {v:.15g}" for p, v in zip(params, solution))
+    shown = ", ".join(f"{unicode(p) if isinstance(p, sp.Basic) else p} = {v:.15g}" for p, v in zip(params, solution))
     verdict = "within" if ok else "outside"
     return CrossCheck(NUMPY_CHECK, ok,
                       f"{shown}; relative difference {diff:.2g} (about {digits:.0f} correct digits), {verdict} the "
