@@ -18,6 +18,9 @@ from fractions import Fraction
 
 from .errors import OptionError
 
+MAX_STEPS = 10_000  # --steps: rows of the iteration table
+MAX_ITER = 1_000_000  # --max-iter: the convergence run
+
 EPILOG = """\
 examples:
   derive gradient-descent --dataset baby --params s,b --loss half-sse --lr 0.01 --init 1,0 --steps 1
@@ -69,7 +72,7 @@ def add_parser(sub, output_options, fmt) -> None:
     p.add_argument("--lr", metavar="ETA", help="the learning rate, an exact number > 0 (default: 1/lambda_max, rounded "
                                                "down to one significant digit)")
     p.add_argument("--init", metavar="VALUES", help="the starting point, one number per parameter (default: zeros)")
-    p.add_argument("--steps", metavar="K", type=_count("--steps", 10_000), default=10,
+    p.add_argument("--steps", metavar="K", type=_count("--steps", MAX_STEPS), default=10,
                    help="steps in the iteration table, 0..10000 (default: %(default)s)")
     p.add_argument("--show", metavar="K", type=_count("--show", MAX_SHOW), default=2,
                    help=f"steps worked with the numbers plugged in, 0..{MAX_SHOW} (default: %(default)s)")
@@ -88,7 +91,7 @@ def add_parser(sub, output_options, fmt) -> None:
                         "from --lr)")
     p.add_argument("--tol", metavar="TOL", help="the convergence run stops when the gradient norm is below TOL "
                                                 "(default: 1e-6)")
-    p.add_argument("--max-iter", metavar="M", type=_count("--max-iter", 1_000_000, low=1), default=100_000,
+    p.add_argument("--max-iter", metavar="M", type=_count("--max-iter", MAX_ITER, low=1), default=100_000,
                    help="steps of the convergence run at most, 1..1000000 (default: %(default)s)")
     p.add_argument("--compare-optimizers", action="store_true",
                    help="add one worked step of momentum, AdaGrad, RMSprop and Adam from the same start")
@@ -251,6 +254,10 @@ def settings(args, obj):
         kw["epsilon"] = _number(args.epsilon, "--epsilon", positive=True)
     if args.tol is not None:
         kw["tol"] = _number(args.tol, "--tol", positive=True)
+    if args.line_search != "none" and args.optimizer != "gd":
+        raise OptionError(f"--line-search {args.line_search} chooses the step of plain gradient descent; it cannot go "
+                          f"with --optimizer {args.optimizer} (drop one of the two)")
+    _check_names(obj, args)
     if args.line_search == "exact" and not obj.quadratic:
         raise OptionError("--line-search exact needs a quadratic loss (a model linear in its parameters, or a "
                           "quadratic function); use --line-search armijo")
@@ -259,11 +266,39 @@ def settings(args, obj):
         names = ", ".join(map(str, obj.params))
         raise OptionError(f"--init '{args.init}': {len(init)} value{'s' if len(init) != 1 else ''} for {p} "
                           f"parameter{'s' if p != 1 else ''} ({names}); give one number each")
+    if "lr" not in kw and args.line_search == "armijo":
+        kw["lr"] = Fraction(1)  # backtracking starts from η = 1 unless --lr says otherwise
     if "lr" not in kw:
-        from .problems.descent_analysis import default_lr
+        from .problems.descent_rate import default_lr
 
         kw["lr"] = default_lr(obj, init)
     return Settings(**kw), init
+
+
+# the names a gradient-descent derivation uses for its own quantities, and the optimizers that use them
+_OWN_NAMES = {"eta": None, "eta_best": None, "g": None, "theta": None, "sigma": None, "kappa": None, "rho": None,
+              "lambda": None, "lambda_min": None, "lambda_max": None, "H": None, "p": None, "X": None, "k": None,
+              "v": ("momentum", "rmsprop", "adam"), "beta": ("momentum",), "G": ("adagrad",),
+              "epsilon": ("adagrad", "rmsprop", "adam"), "m": ("adam",), "t": ("adam",), "beta_1": ("adam",),
+              "beta_2": ("adam",), "mhat": ("adam",), "vhat": ("adam",)}
+
+
+def own_name(name: str, kind: str, optimizers) -> bool:
+    """Whether the derivation of a ``kind`` objective ("function" or "data") run with ``optimizers`` gives
+    ``name`` to one of its own quantities (η, g, θ, H, optimizer state, …), so a parameter may not take it."""
+    owners = _OWN_NAMES.get(name, ())
+    own = {"f"} if kind == "function" else {"L", "n", "i"}
+    return name in own or owners is None or bool(set(optimizers) & set(owners))
+
+
+def _check_names(obj, args) -> None:
+    """Parameter names must not be names the derivation gives its own quantities (η, g, θ, H, …)."""
+    used = {"gd", args.optimizer} | ({"momentum", "adagrad", "rmsprop", "adam"} if args.compare_optimizers else set())
+    what = "--vars" if obj.kind == "function" else "--params"
+    for p in obj.params:
+        if own_name(str(p), "function" if obj.kind == "function" else "data", used):
+            raise OptionError(f"{what}: '{p}' is a name the derivation uses for its own quantities (the learning "
+                              f"rate, gradient, Hessian, step count or optimizer state); rename it, e.g. 'a' or 'w1'")
 
 
 def build(args):

@@ -17,7 +17,6 @@ Example:
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
@@ -58,7 +57,7 @@ class _Compiler:
         if isinstance(e, sp.UnevaluatedExpr):
             return self.build(e.args[0])
         if e.is_Number or e in (sp.pi, sp.E):
-            value = float(e)
+            value = np.float64(float(e))  # numpy scalars: overflow gives inf, never an exception
             return lambda v: value
         if e == N:
             if self.n is None:
@@ -69,7 +68,7 @@ class _Compiler:
             if e not in self.index:
                 raise NotNumeric(f"unbound symbol {e}")
             k = self.index[e]
-            return lambda v: v[k]
+            return lambda v: np.float64(v[k])
         if isinstance(e, sp.Indexed):
             if e.base not in self.cols or e.indices[0] != I:
                 raise NotNumeric(f"unbound data {e}")
@@ -85,7 +84,7 @@ class _Compiler:
             base, exp = self.build(e.base), e.exp
             if exp.is_Integer:
                 k = int(exp)
-                return lambda v: np.power(base(v), float(k)) if k < 0 else base(v) ** k
+                return lambda v: np.power(base(v), float(k))
             if exp == sp.S.Half:
                 return lambda v: np.sqrt(base(v))
             ex = self.build(exp)
@@ -106,19 +105,15 @@ class _Compiler:
 
 
 def _sum(values) -> "float | np.ndarray":
-    total = 0.0
+    total = np.float64(0.0)
     for x in values:
         total = total + x
     return total
 
 
 def _prod(values) -> "float | np.ndarray":
-    total = 1.0
+    total = np.float64(1.0)
     for x in values:
         total = total * x
     return total
 
-
-def finite(values) -> bool:
-    """True when every number in ``values`` is a finite float."""
-    return all(math.isfinite(float(v)) for v in values)

@@ -28,8 +28,6 @@ from .problems.objective import NotExact
 
 READABLE_DIGITS = 12
 READABLE_FRACTION = 10**6
-MAX_STEPS = 10_000  # --steps: rows of the iteration table
-MAX_ITER = 1_000_000  # --max-iter: the convergence run
 BLOWUP = 1e150  # |θ| beyond this is divergence: stop before float64 overflows
 ARMIJO_C = Fraction(1, 10**4)
 ARMIJO_HALVINGS = 60
@@ -46,6 +44,8 @@ def readable(v) -> bool:
     if not isinstance(v, Fraction):
         return False
     num, den = abs(v.numerator), v.denominator
+    if num.bit_length() > 256 or den.bit_length() > 256:  # far beyond READABLE_DIGITS either way
+        return False
     if num < READABLE_FRACTION and den < READABLE_FRACTION:
         return True
     d = den
@@ -116,7 +116,8 @@ class Iterate:
 @dataclass
 class History:
     iterates: list[Iterate] = field(default_factory=list)
-    stop: str = "steps"  # steps | tol | diverged | undefined
+    stop: str = "steps"  # steps | tol | diverged | undefined | line search
+    reason: str = ""  # why a line search failed
     switched_at: int | None = None  # first iterate computed in float64
 
     @property
@@ -146,6 +147,10 @@ class Batches:
                 batch = tuple(self.rng.sample(range(self.n), self.size))
             self.cache[j] = batch
         return self.cache[k]
+
+
+class LineSearchFailed(Exception):
+    """The line search found no acceptable step (the run stops there and says why)."""
 
 
 class _State:
@@ -203,17 +208,21 @@ def step_size(obj, theta, g, rows, s: Settings, exact: bool):
         p = len(g)
         gg = sum(gi * gi for gi in g)
         gHg = sum(g[j] * H[j][k] * g[k] for j in range(p) for k in range(p))
-        if gg == 0 or gHg == 0:
+        if gg == 0:
             return s.lr if exact else float(s.lr)
+        if gHg <= 0:  # the function does not curve upward along −g: no minimum along the line
+            raise LineSearchFailed("the function does not curve upward along the gradient (gᵀHg ≤ 0), so there is "
+                                   "no exact step")
         return gg / gHg if exact else float(gg) / float(gHg)
     eta = armijo(obj, theta, g, rows, s.lr, exact)[-1][0]
     return eta if exact else float(eta)
 
 
 def armijo(obj, theta, g, rows, start, exact: bool) -> list[tuple]:
-    """Backtracking from ``start``: halve η until f(θ − ηg) ≤ f(θ) − c η ‖g‖²; the trials, last accepted.
+    """Backtracking from ``start``: halve η until f(θ − ηg) ≤ f(θ) − σ η ‖g‖²; the trials, last accepted.
 
-    Each trial is ``(η, f(θ − ηg), f(θ) − c η ‖g‖², accepted)``.
+    Each trial is ``(η, f(θ − ηg), f(θ) − σ η ‖g‖², accepted)``. Raises NotExact when a value is not
+    rational (retry with floats) and LineSearchFailed when no halving is accepted.
     """
     conv = (lambda x: x) if exact else float
     eta, c = Fraction(start), conv(ARMIJO_C)  # η stays exact: a power of 1/2 times the start
@@ -224,13 +233,21 @@ def armijo(obj, theta, g, rows, start, exact: bool) -> list[tuple]:
         trial = [t - conv(eta) * gi for t, gi in zip(theta, g)]
         f1 = obj.loss(trial, rows, exact)
         bound = f0 - c * conv(eta) * gg
-        ok = f1 <= bound
+        ok = f1 <= bound  # False for nan: a trial outside the domain is rejected
         trials.append((eta, f1, bound, ok))
         if ok:
             return trials
         eta = eta / 2
-    raise OptionError(f"--line-search armijo: no sufficient decrease after {ARMIJO_HALVINGS} halvings; "
-                      "the function may be unbounded below or not smooth here")
+    raise LineSearchFailed(f"the Armijo line search found no sufficient decrease in {ARMIJO_HALVINGS} halvings (the "
+                           "function may be unbounded below or not smooth here)")
+
+
+def _float(v) -> float:
+    """float(v), or ±inf beyond float64."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.copysign(math.inf, v)
 
 
 def _kept(k: int) -> bool:
@@ -272,7 +289,19 @@ def run(obj, theta0: Sequence[Fraction], s: Settings, *, max_iter: int | None = 
             h.iterates.append(it)
             return h
         g = g_full if rows is None else (obj.grad(theta, rows, exact) if exact else obj.grad(theta, rows, exact=False))
-        lr = step_size(obj, theta, g, rows, s, exact)
+        try:
+            try:
+                lr = step_size(obj, theta, g, rows, s, exact)
+            except NotExact:  # a trial point of the line search is not rational: this step in float64
+                exact, h.switched_at = False, k
+                theta, g = [float(t) for t in theta], [float(v) for v in g]
+                state.v = [float(v) for v in state.v]
+                state.m = [float(v) for v in state.m]
+                lr = step_size(obj, theta, g, rows, s, False)
+        except LineSearchFailed as failure:
+            h.iterates.append(it)
+            h.stop, h.reason = "line search", str(failure)
+            return h
         was_exact = exact
         try:
             new = update(theta, g, lr, s, state, exact)
@@ -288,9 +317,9 @@ def run(obj, theta0: Sequence[Fraction], s: Settings, *, max_iter: int | None = 
             state.v = [float(v) for v in state.v]
             state.m = [float(v) for v in state.m]
         theta = [t if exact else float(t) for t in new]
-        if not exact and (any(abs(t) > BLOWUP or not math.isfinite(t) for t in theta)
-                          or not math.isfinite(Iterate(k, (), 0, tuple(g_full), False).grad_norm)):
-            h.iterates.append(Iterate(k + 1, tuple(theta), math.inf, tuple(math.inf for _ in theta), False))
+        if any(abs(t) > BLOWUP or not math.isfinite(t) for t in theta) or not math.isfinite(it.grad_norm):
+            h.iterates.append(Iterate(k + 1, tuple(_float(t) for t in theta), math.inf, tuple(math.inf for _ in theta),
+                                      False))
             h.stop = "diverged"
             return h
     return h

@@ -126,6 +126,12 @@ BAD = [
     (["--dataset", "nope"], ["unknown dataset 'nope'"]),
     (["--data", "{t}/missing.csv"], ["missing.csv", "no such file"]),
     (["--dataset", "baby", "--params", "b,b"], ["--params", "must differ"]),
+    (["--function", "log(x)", "--init=-1"], ["--init -1", "not defined", "inside the domain"]),
+    (["--function", "kappa^2", "--vars", "kappa"], ["--vars", "'kappa'", "rename it"]),
+    (["--dataset", "baby", "--params", "eta,b"], ["--params", "'eta'", "rename it"]),
+    (["--dataset", "baby", "--params", "m,b", "--optimizer", "adam"], ["--params", "'m'", "rename it"]),
+    (["--function", "x^2", "--line-search", "exact", "--optimizer", "adam"], ["--line-search exact", "adam"]),
+    (["--function", "x^2", "--line-search", "armijo", "--optimizer", "momentum"], ["--line-search armijo", "momentum"]),
 ]
 
 
@@ -144,3 +150,34 @@ def test_divergence_is_output_not_an_error(capsys):
     rc, out, err = run([GD, "--dataset", "salary", "--lr", "1", "--steps", "50", "--no-figures"], capsys)
     assert rc == 0 and err == ""
     assert "is diverging" in out and "does not converge" in out
+
+
+def test_an_optimizer_state_name_is_free_when_that_optimizer_is_not_used(capsys):
+    doc = run_json(["--dataset", "baby", "--params", "m,b", "--steps", "1"], capsys)  # m is Adam's state only
+    assert set(doc["result"]) == {"m", "b"}
+
+
+@pytest.mark.parametrize("argv, stop", [
+    (["--function", "x^2", "--init", "1", "--lr", "5.5", "--steps", "2000"], "diverged"),
+    (["--function", "x^2", "--init", "1", "--lr", "1e40"], "diverged"),
+    (["--function", "pi*x^2", "--init", "1"], "tol"),
+    (["--function", "exp(1)*x^2 + x", "--init", "1"], "tol"),
+    (["--function", "1/x + x", "--init", "2", "--lr", "0.1"], "tol"),
+    (["--function", "x^4 - 3*x^2", "--init", "1", "--line-search", "armijo"], "tol"),
+    (["--function", "x^2 + y^2", "--vars", "x,y", "--init", "1,1", "--digits", "20"], "tol"),
+])
+def test_runs_that_once_crashed_end_with_a_stated_stop(argv, stop, capsys):
+    """Regressions: each of these ended in a traceback (irrational constants, huge learning rates, many digits)."""
+    doc = run_json(argv, capsys)
+    assert doc["meta"]["convergence"]["stop"] == stop
+    for entry in doc["result"].values():
+        assert entry["exact"] and (entry["value"] is None or isinstance(entry["value"], float))
+
+
+def test_exact_line_search_stops_where_the_function_does_not_curve_up(capsys):
+    # f = xy: the first step has gᵀHg = 4 > 0 (η = 5/4); at the next point gᵀHg < 0 and no exact step exists
+    doc = run_json(["--function", "x*y", "--vars", "x,y", "--init", "1,2", "--line-search", "exact"], capsys)
+    assert {k: sp.Rational(v["exact"]) for k, v in doc["result"].items()} == {"x": sp.Rational(-3, 2),
+                                                                                "y": sp.Rational(3, 4)}
+    assert doc["meta"]["convergence"]["stop"] == "line search"
+    assert "gᵀHg" in doc["meta"]["stop_reason"] or "curve" in doc["meta"]["stop_reason"]

@@ -197,3 +197,51 @@ def test_nonlinear_model_gradient():
     expect = [2 / 3 * sum(ri * math.exp(b * x) for ri, x in zip(r, xs)),
               2 / 3 * sum(ri * a * x * math.exp(b * x) for ri, x in zip(r, xs))]
     assert obj.grad([a, b], exact=False) == pytest.approx(expect, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_function_optimum_only_for_a_positive_definite_quadratic(seed):
+    rng = random.Random(seed)
+    a, b = sp.symbols("a b")
+    p, q, r = (F(rng.randint(-6, 6)) for _ in range(3))
+    u, v = F(rng.randint(-9, 9)), F(rng.randint(-9, 9))
+    f = p * a**2 + q * a * b + r * b**2 + u * a + v * b
+    got = Function(f, (a, b)).optimum()
+    if p > 0 and 4 * p * r - q * q > 0:  # Sylvester: H = [[2p, q], [q, 2r]]
+        # independent: solve ∇f = 0 with sympy
+        sol = sp.solve([sp.diff(f, a), sp.diff(f, b)], [a, b], dict=True)[0]
+        assert got == [F(str(sol[a])), F(str(sol[b]))]
+    else:  # a saddle, a maximum or a flat direction has no minimiser to compare with
+        assert got is None
+
+
+def test_irrational_coefficients_are_not_an_exact_quadratic():
+    x = sp.Symbol("x")
+    assert Function(sp.pi * x**2, (x,)).optimum() is None
+    assert Function(sp.Rational(3, 2) * x**2 - x, (x,)).optimum() == [F(1, 3)]
+
+
+def test_a_model_irrational_on_the_data_is_evaluated_row_by_row():
+    from derive.parse import parse
+
+    ds = make_dataset([1, 2, 3], [1, 2, 2])
+    a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
+    obj = model_objective(ds, parse("a*sqrt(x) + b"), (a, b), "y", "mse")  # √2, √3 are not rational
+    assert not obj.quadratic
+    xs, ys = [1, 2, 3], [1, 2, 2]
+    r = [1.5 * math.sqrt(x) + 0.5 - y for x, y in zip(xs, ys)]
+    expect = [2 / 3 * sum(ri * math.sqrt(x) for ri, x in zip(r, xs)), 2 / 3 * sum(r)]
+    assert obj.grad([1.5, 0.5], exact=False) == pytest.approx(expect, rel=1e-12)
+
+
+def test_a_model_rational_on_the_data_stays_exact():
+    from derive.parse import parse
+
+    ds = make_dataset([1, 2, 4], [1, 2, 2])
+    a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
+    obj = model_objective(ds, parse("a/x + b*x^2"), (a, b), "y", "mse")  # + - * / and integer powers: exact
+    assert obj.quadratic
+    xs, ys = [F(1), F(2), F(4)], [F(1), F(2), F(2)]
+    r = [F(1) / x + x * x - y for x, y in zip(xs, ys)]  # at a = b = 1
+    assert obj.grad([F(1), F(1)]) == [F(2, 3) * sum(ri / x for ri, x in zip(r, xs)),
+                                      F(2, 3) * sum(ri * x * x for ri, x in zip(r, xs))]

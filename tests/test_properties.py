@@ -29,6 +29,7 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from derive.cli import FIT_TAKEN, build_derivation
+from derive.cli_descent import own_name
 from derive.data import Dataset
 from derive.errors import DataError
 from derive.notation import IDENTIFIER, RESERVED, parameter
@@ -270,7 +271,8 @@ def derivations(draw, kind):
         wrt = parse_names(",".join(variables))  # a variable that does not occur is allowed: its derivative is 0
         return f"diff {text} wrt {variables} order {order}", lambda: differentiation(parse(text), wrt, order=order)
     if kind == "gd-function":
-        variables = draw(st.lists(NAMES, min_size=1, max_size=2, unique=True))
+        variables = draw(st.lists(NAMES.filter(lambda s: not own_name(s, "function", {"gd"})),
+                                  min_size=1, max_size=2, unique=True))
         coef = st.integers(-5, 5)
         terms = [f"{draw(st.integers(1, 5))}*{v}^2 + ({draw(coef)})*{v}" for v in variables]
         if len(variables) == 2:
@@ -292,9 +294,10 @@ def derivations(draw, kind):
         cell = st.builds(F, st.integers(-60, 60), st.sampled_from([1, 2, 4, 5, 10]))
         xs = draw(st.lists(cell, min_size=n, max_size=n, unique=True))
         ys = draw(st.lists(cell, min_size=n, max_size=n))
-        params = draw(st.lists(NAMES.filter(lambda s: s not in {"x", "y", "L"}), min_size=2, max_size=2, unique=True))
-        csv = "x,y\n" + "".join(f"{_decimal(x)},{_decimal(y)}\n" for x, y in zip(xs, ys))
         opt = draw(st.sampled_from(["gd", "momentum", "adam"]))
+        params = draw(st.lists(NAMES.filter(lambda s: s not in {"x", "y"} and not own_name(s, "data", {"gd", opt})),
+                               min_size=2, max_size=2, unique=True))
+        csv = "x,y\n" + "".join(f"{_decimal(x)},{_decimal(y)}\n" for x, y in zip(xs, ys))
         argv_tail = ["--params", ",".join(params), "--optimizer", opt, "--lr", draw(st.sampled_from(["0.001", "0.01"])),
                      "--steps", str(draw(st.integers(1, 5))), "--max-iter", "300", "--no-figures"]
 

@@ -427,3 +427,16 @@ MATH_IN_TEMPLATES = re.compile(r"\\(frac|sum|partial|bar|overline|hat|sqrt|cdot|
 def test_templates_spell_no_math(name):
     text = (ROOT / "templates" / name).read_text(encoding="utf-8")
     assert not MATH_IN_TEMPLATES.search(text), MATH_IN_TEMPLATES.search(text)
+
+
+def test_a_second_outro_adds_to_the_first():
+    from derive.steps import Builder
+
+    x = sp.Symbol("x")
+    B = Builder("demo", "demo").section("s")
+    B.outro("First sentence.")
+    B.outro(("Then ", sp.Eq(x, 1), " holds."))
+    (section,) = B.build().sections
+    assert section.outro == ("First sentence.", " ", "Then ", sp.Eq(x, 1), " holds.")
+    text = render(B.build(), "terminal")
+    assert "First sentence." in text and "Then x = 1 holds." in text

@@ -178,3 +178,29 @@ def test_a_rounded_loss_on_data_is_checked_row_by_row():
     assert _approx_step(loss, sp.Float(sp.N(value, 10), 6), data).verified
     with pytest.raises(VerificationError):
         _approx_step(loss, sp.Float(sp.N(value * (1 + sp.Rational(1, 10**4)), 10), 6), data)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_data_sum_of_rounded_parameters_is_an_interval_on_large_data(seed):
+    """Σ(ŵ xᵢ − yᵢ)² with ŵ a rounded float is summed as a polynomial in ŵ over the data (exactly), then
+    bounded: the check stays right and takes a few operations instead of a pass over every row."""
+    import random
+
+    from derive.verify import _sums_evaluated
+
+    rng = random.Random(seed)
+    n = 5000
+    xs = tuple(sp.Rational(rng.randint(-999, 999), 10) for _ in range(n))
+    ys = tuple(sp.Rational(rng.randint(-999, 999), 10) for _ in range(n))
+    y = column("y")
+    w_true = sp.Rational(rng.randint(1, 10**6), 10**6) + sp.Rational(1, 3 * 10**9)
+    w_shown = sp.Float(sp.N(w_true, 20), 6)
+    written = Sigma((sp.UnevaluatedExpr(w_shown) * x[I] - y[I]) ** 2)
+    exact = sum((w_true * a - b) ** 2 for a, b in zip(xs, ys))
+    data = {N: n, x: xs, y: ys}
+    f = sp.Dummy("f")
+    summed = _sums_evaluated(Sigma((sp.UnevaluatedExpr(f) * x[I] - y[I]) ** 2), data, (f,))
+    assert not summed.has(sp.Sum) and sp.expand(summed.subs(f, w_true) - exact) == 0
+    assert _approx_step(written, sp.Float(sp.N(exact, 20), 6), data).verified
+    with pytest.raises(VerificationError):  # a result 1% off is outside what the rounded ŵ allows
+        _approx_step(written, sp.Float(sp.N(exact * sp.Rational(101, 100), 20), 6), data)

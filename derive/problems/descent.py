@@ -5,7 +5,11 @@ the numbers plugged in, the iteration table, the learning-rate analysis and the 
 (:func:`~derive.problems.objective.regression_objective`, :func:`~.objective.model_objective`) or
 for a function (:class:`~.objective.Function`). The numbers come from the iteration engine
 (:mod:`derive.optim`); every number shown in a worked step is recomputed there by sympy from the
-formula before it and verified.
+formula before it and verified, and each worked step must land where the engine's next iterate is.
+
+The other parts live beside this module: descent_optimizers (the vector form, momentum, AdaGrad,
+RMSprop, Adam), descent_rate (the learning-rate analysis and line searches) and
+descent_convergence (the convergence run, the cross-checks, the figures).
 
 Example (seed 004, question 6):
     >>> from fractions import Fraction as F
@@ -19,57 +23,40 @@ Example (seed 004, question 6):
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 import sympy as sp
 from sympy.core.parameters import distribute
 
 from ..algebra import sums
 from ..algebra.diff import Differentiator, derivative_chain
 from ..algebra.elimination import _simplest
+from ..errors import OptionError, VerificationError
 from ..notation import I, N, Grad, Norm, Sigma
 from ..optim import History, Settings, run
+from ..render.numbers import rounded_float
 from ..rules import Rule
 from ..steps import Builder, Derivation, Result, Step, Table
-from . import descent_analysis as analysis
-from ..render.numbers import rounded_float
+from . import descent_convergence, descent_optimizers, descent_rate
+from .descent_common import (ETA, VALUE_DIGITS, as_shown, finite, frac, is_readable, method_name, new_name,
+                             plural, point_text, r)
 from .regression_numbers import shown
 
-ETA = sp.Symbol("eta", positive=True)
 SHOW_MAX = 5  # worked steps
 TERMS_WRITTEN_UP_TO = 6  # rows for which a data sum is written out term by term
 TABLE_ROWS = 30  # iterations tabulated in full; a longer table shows its first and last rows
-
-
-def _r(v) -> sp.Basic:
-    """A number of the engine as sympy: Fractions exactly, floats as floats."""
-    if isinstance(v, Fraction):
-        return sp.Rational(v.numerator, v.denominator)
-    return sp.Float(float(v), 17)
-
-
-def new_name(p: sp.Symbol) -> sp.Symbol:
-    """The name of a parameter after the step: wⁿᵉʷ for w."""
-    return sp.Symbol(f"{p.name}^new", real=True)
+ENGINE_RELATIVE = 1e-9  # a worked step in floating point against the engine's float64 iterate
+FLOAT_DIGITS = 15  # the digits a float64 value is shown with at most
 
 
 def gradient_descent(obj, theta0, settings: Settings, *, show: int = 2, digits: int = 6, max_iter: int = 100_000,
                      compare: bool = False, figures: bool = True, lr_given: bool = True) -> Derivation:
     """Derive and work gradient descent on ``obj`` from ``theta0`` (see the module docstring).
 
-    ``lr_given`` False says that derive chose the learning rate (see descent_analysis.default_lr).
+    ``lr_given`` False says that derive chose the learning rate (see descent_rate.default_lr).
     """
     with distribute(False):
-        d = _Descent(obj, [_frac(v) for v in theta0], settings, show, digits, max_iter, compare, figures)
+        d = _Descent(obj, [frac(v) for v in theta0], settings, show, digits, max_iter, compare, figures)
         d.lr_given = lr_given
         return d.build()
-
-
-def _frac(v):
-    if isinstance(v, Fraction):
-        return v
-    v = sp.Rational(v)
-    return Fraction(int(v.p), int(v.q))
 
 
 class _Descent:
@@ -83,6 +70,7 @@ class _Descent:
         self.B = Builder("gradient-descent", title, data=dict(obj.data))
         self.diff = Differentiator()
         self.opt_state: dict = {}
+        self.extra_checks: list = []
         self.stats_rows = "none"  # the batch whose data sums were last written out
         self._evaluate_rule = Rule.EVALUATE if obj.kind == "data" else Rule.AT_POINT
 
@@ -90,38 +78,50 @@ class _Descent:
     def build(self) -> Derivation:
         s = self.s
         self.history: History = run(self.obj, self.theta0, s)
+        self._refuse_outside_domain()
         self.define()
         self.grads = [self.partial(p) for p in self.params]
         self.update_rule()
         for it in self.history.iterates[: self.show]:
+            if it.lr is None:  # the run stopped here (diverged, left the domain, line search failed)
+                break
             self.worked(it)
         self.table()
-        checks = []
         if self.compare:
-            analysis.compare_optimizers(self)
-        rate = analysis.learning_rate(self)
-        conv = analysis.convergence(self)
+            descent_optimizers.compare_optimizers(self)
+        rate = descent_rate.learning_rate(self)
+        conv = descent_convergence.convergence(self)
         if self.figures:
-            analysis.add_figures(self, conv)
-        checks += analysis.checks(self, conv)
+            descent_convergence.add_figures(self, conv)
+        checks = descent_convergence.checks(self, conv) + self.extra_checks
         checks.append(self.B.steps_check())
         last = self.history.last
-        results = [Result(p, _r(v) if isinstance(v, Fraction) else sp.Float(float(v), 15))
-                   for p, v in zip(self.params, last.theta)]
-        meta = {"params": [str(p) for p in self.params], "lr": sp.sstr(_r(s.lr)), "optimizer": s.optimizer,
+        results = [Result(p, r(v) if not isinstance(v, float) else sp.Float(v, 15)) for p, v in zip(self.params, last.theta)]
+        meta = {"params": [str(p) for p in self.params], "lr": sp.sstr(r(s.lr)), "optimizer": s.optimizer,
                 "batch": s.batch, "line_search": s.line_search, "steps": len(self.history.iterates) - 1,
                 "stop": self.history.stop, "exact_until": self.history.switched_at,
                 "history": [self._history_row(it) for it in self.history.iterates],
                 "learning_rate": rate, "convergence": conv.summary}
+        if self.history.reason:
+            meta["stop_reason"] = self.history.reason
         return self.B.build(results, checks, meta)
+
+    def _refuse_outside_domain(self) -> None:
+        first = self.history.iterates[0]
+        if finite(first.loss) and all(finite(g) for g in first.grad):
+            return
+        what = "f or its gradient" if self.obj.kind == "function" else "the loss or its gradient"
+        start = ", ".join(sp.sstr(r(v)) for v in self.theta0)
+        raise OptionError(f"--init {start}: {what} is not defined (or not finite) at the starting point; start "
+                          "inside the domain")
 
     def _history_row(self, it) -> dict:
         row = {"k": it.k, "params": {str(p): float(v) for p, v in zip(self.params, it.theta)},
                "loss": float(it.loss), "grad_norm": it.grad_norm, "exact": it.exact}
         if it.exact:
-            row["exact_params"] = {str(p): sp.sstr(_r(v)) for p, v in zip(self.params, it.theta)}
+            row["exact_params"] = {str(p): sp.sstr(r(v)) for p, v in zip(self.params, it.theta)}
         if it.rows is not None:
-            row["batch"] = [r + 1 for r in it.rows]
+            row["batch"] = [k + 1 for k in it.rows]
         return row
 
     # -- model, loss, gradient ------------------------------------------------------------------------------
@@ -173,62 +173,58 @@ class _Descent:
             rule = B.add(Step(Rule.GD_UPDATE, new_name(p), p - ETA * sp.Derivative(obj.L, p)))
             B.definitions[new_name(p)] = rule.after
             B.add(Step(Rule.SUBSTITUTE_DEFINITION, rule.after, p - ETA * g, note="the partial derivative above"))
-        half_note = ("The factor ½ in the loss cancels the 2 that the power rule brings down, so the gradient has no "
-                     "factor 2 (the half-loss convention).")
         if half:
-            B.outro(half_note)
+            B.outro("The factor ½ in the loss cancels the 2 that the power rule brings down, so the gradient has no "
+                    "factor 2 (the half-loss convention).")
         if obj.kind == "data" and obj.quadratic:
-            analysis.vector_form(self)
+            descent_optimizers.vector_form(self)
         elif obj.kind == "function" and len(self.params) > 1:
             B.outro("The last line is the same update in vector form: the point moves against the gradient vector.")
             B.add(Step(Rule.GD_UPDATE, sp.Matrix([new_name(p) for p in self.params]),
                        sp.Matrix(self.params) - ETA * sp.Matrix(self.grads)))
         if self.s.optimizer != "gd":
-            B.section(analysis.OPTIMIZER_NAMES[self.s.optimizer].capitalize(),
+            B.section(method_name(self.s)[:1].upper() + method_name(self.s)[1:],
                       "This run replaces the plain step by this update rule, applied to each parameter θ with its "
                       "partial derivative g.")
-            analysis.show_formulas(self, self.s.optimizer)
+            descent_optimizers.show_formulas(self, self.s.optimizer)
 
     # -- worked steps ------------------------------------------------------------------------------------
     # NOTE: a worked step shows exact numbers while they are readable (optim.readable) and numbers
-    # rounded to --digits otherwise; a step with a rounded number is an APPROXIMATE step, checked to
-    # the precision it shows. The engine's iterates are the reference: each worked step must agree.
+    # rounded to --digits otherwise. A rounded number is only shown: the value carried to the next
+    # line is always the exact one (or, once the run is in floating point, the value to 30 digits),
+    # and every rounded number is checked to its last digit (see verify._approx).
     def disp(self, v) -> sp.Basic:
-        """A number as shown in a formula: an exact readable rational as written, else rounded."""
-        from ..optim import readable
-
-        if isinstance(v, sp.Rational) and readable(_frac(v)):
+        """A number as shown inside a formula: an exact readable rational as written, else rounded."""
+        if is_readable(v):
             return shown(v)
         return sp.UnevaluatedExpr(rounded_float(v, self.digits))
 
     def settle(self, before, value, rule: Rule, note: str = "") -> sp.Basic:
-        """Add ``before = value`` with ``value`` computed from ``before``; returns ``value``."""
-        from ..optim import readable
-
-        exact = not before.has(sp.Float) and value.is_number and not value.has(sp.Float)
-        if exact and value.is_Rational and readable(_frac(value)):
-            self.B.add(Step(rule, before, shown(value) if _terminates(value) else value, note=note))
+        """Add ``before = value`` (or ``before ≈ value`` rounded) for the true ``value``; returns ``value``."""
+        if not before.has(sp.Float) and is_readable(value):
+            self.B.add(Step(rule, before, as_shown(value), note=note))
         else:
             self.B.add(Step(Rule.APPROXIMATE, before, rounded_float(value, self.digits), note=note))
         return value
 
     def worked(self, it):
         B, obj = self.B, self.obj
-        point = tuple(_r(v) for v in it.theta)
-        B.section((f"Step {it.k + 1}: from ",) + _point(self.params, point), self._batch_intro(it))
+        point = tuple(r(v) for v in it.theta)
+        B.section((f"Step {it.k + 1}: from ",) + point_text(self.params, point, self.digits), self._batch_intro(it))
         data = obj.batch_data(it.rows)
         B.data = {**data, **dict(zip(self.params, point))}
         g = self._gradient(it, data, point)
         new = self._update(it, g, point)
-        self._loss_change(point, new)
+        self._loss_change(it, point, new)
 
     def _batch_intro(self, it) -> tuple:
         if it.rows is None:
             return ("The gradient uses every row of the data.",) if self.obj.kind == "data" else ""
-        rows = ", ".join(str(r + 1) for r in it.rows)
-        kind = "stochastic gradient descent: one row" if len(it.rows) == 1 else f"mini-batch of {len(it.rows)} rows"
-        return (f"This step is {kind} (row{'s' if len(it.rows) > 1 else ''} {rows}); in the formulas ",
-                sp.Eq(N, len(it.rows), evaluate=False), " and the sums run over the batch only.")
+        rows = ", ".join(str(k + 1) for k in it.rows)
+        kind = (f"a stochastic gradient descent step on one row (row {rows})" if len(it.rows) == 1
+                else f"a mini-batch step on {len(it.rows)} rows (rows {rows})")
+        return (f"This is {kind}: in the formulas ", sp.Eq(N, len(it.rows), evaluate=False),
+                " and the sums run over the batch only.")
 
     def _statistics(self, data) -> dict:
         """Each Σ of the gradient evaluated on the batch, written out term by term for few rows."""
@@ -237,20 +233,19 @@ class _Descent:
         values = {}
         n = int(data[N])
         for a in atoms:
-            terms = [_term_value(a.function, data, i) for i in range(1, n + 1)]
-            total = sum(terms, sp.S.Zero)
-            if 1 < n <= TERMS_WRITTEN_UP_TO:
-                written = sp.Add(*[self.disp(t) for t in terms], evaluate=False)
-                rule = Rule.APPROXIMATE if written.has(sp.Float) else Rule.EVALUATE  # long decimals are rounded
-                B.add(Step(rule, a, written, note="the data, row by row"))
-                self.settle(written, total if rule is Rule.EVALUATE else sp.N(written.doit(), 30), Rule.ARITHMETIC)
+            terms = [_term_value(a.function, data, i) for i in range(1, n + 1)] if n <= TERMS_WRITTEN_UP_TO else None
+            total = sum(terms, sp.S.Zero) if terms is not None else value_at(a, data)
+            if terms and 1 < n and all(is_readable(t) for t in terms):
+                written = sp.Add(*[shown(t) for t in terms], evaluate=False)
+                B.add(Step(Rule.EVALUATE, a, written, note="the data, row by row"))
+                self.settle(written, total, Rule.ARITHMETIC)
             else:
                 self.settle(a, total, Rule.EVALUATE)
             values[a] = total
         return values
 
     def _gradient(self, it, data, point) -> list:
-        """The gradient the step uses, each component a verified step; its exact or float values."""
+        """The gradient the step uses, each component a verified step; its true values."""
         B, obj = self.B, self.obj
         stats = {}
         if obj.kind == "data" and obj.quadratic and it.exact:
@@ -261,24 +256,19 @@ class _Descent:
         out = []
         for p, g, expected in zip(self.params, self.grads, self._step_gradient(it)):
             name = sp.Derivative(obj.L, p)
+            true = r(expected) if it.exact else value_at(g, B.data)
             if it.exact and (stats or obj.kind == "function"):
                 subs = {**{a: self.disp(v) for a, v in stats.items()}, **{q: self.disp(v) for q, v in zip(self.params, point)}}
                 if obj.kind == "data":
                     subs[N] = shown(int(data[N]))
                 plugged = in_order(g, subs)
-                rounded = plugged.has(sp.Float)  # a number too long to show exactly is rounded
-                B.add(Step(Rule.APPROXIMATE if rounded else self._evaluate_rule, name, plugged,
+                B.add(Step(Rule.APPROXIMATE if plugged.has(sp.Float) else self._evaluate_rule, name, plugged,
                            note="at the current point"))
-                value = self.settle(plugged, sp.N(plugged.doit(), 30) if rounded else plugged.doit(), Rule.ARITHMETIC)
-                if rounded:  # the exact value carries on; the rounded one was only shown
-                    value = _r(expected)
-                assert value == _r(expected), f"worked gradient {value} != engine {expected}"
-            elif it.exact:
-                value = self.settle(name, _r(expected), self._evaluate_rule, note="at the current point")
+                self.settle(plugged, true, Rule.ARITHMETIC)
             else:
-                value = _approx(g, B.data, digits=30)
-                self.settle(name, value, Rule.APPROXIMATE, note="at the current point, in floating point")
-            out.append(value)
+                note = "at the current point" + ("" if it.exact else ", whose coordinates are floating-point numbers")
+                self.settle(name, true, self._evaluate_rule, note=note)
+            out.append(true)
         return out
 
     def _step_gradient(self, it):
@@ -288,45 +278,48 @@ class _Descent:
 
     def _update(self, it, g, point) -> tuple:
         B, s = self.B, self.s
-        lr = _r(it.lr)
         if s.optimizer != "gd":
-            return analysis.optimizer_step(self, it, g, point)
+            return descent_optimizers.optimizer_step(self, it, g, point)
+        lr = r(it.lr)
         B.data = {**B.data, ETA: lr}
         new = []
         for p, old, gj in zip(self.params, point, g):
             written = sp.Add(self.disp(old), sp.Mul(-1, self.disp(lr), self.disp(gj), evaluate=False), evaluate=False)
-            exact = not written.has(sp.Float)
-            B.add(Step(self._evaluate_rule if exact else Rule.APPROXIMATE, new_name(p), written,
+            B.add(Step(Rule.APPROXIMATE if written.has(sp.Float) else self._evaluate_rule, new_name(p), written,
                        note="the update rule at the current point"))
-            new.append(self.settle(written, written.doit() if exact else sp.N(written.doit(), 30), Rule.ARITHMETIC))
-        self._check_engine(it, new)
+            new.append(self.settle(written, old - lr * gj, Rule.ARITHMETIC))
+        self.check_engine(it, new)
         return tuple(new)
 
-    def _check_engine(self, it, new):
-        """The worked step lands where the engine's next iterate is (exactly, or to the shown digits)."""
+    def check_engine(self, it, new) -> None:
+        """The worked step lands where the engine's next iterate is: exactly, or in floating point to
+        ENGINE_RELATIVE (the engine runs in float64, the worked step to 30 digits)."""
         nxt = self.history.iterates[it.k + 1] if it.k + 1 < len(self.history.iterates) else None
-        if nxt is None:
+        if nxt is None or not finite(nxt.loss):  # the run stopped there: nothing to compare with
             return
-        tol = 10.0 ** (2 - self.digits)
         for a, b in zip(new, nxt.theta):
-            if isinstance(b, Fraction) and not a.has(sp.Float):
-                assert a == _r(b), f"worked step {a} != engine {b}"
-            else:
-                assert abs(float(a) - float(b)) <= tol * max(1.0, abs(float(b))), f"worked step {a} != engine {b}"
+            same = (a == r(b)) if nxt.exact and it.exact and a.is_Rational else \
+                abs(float(a) - float(b)) <= ENGINE_RELATIVE * max(1.0, abs(float(b)))
+            if not same:
+                raise VerificationError(None, f"the worked step {it.k + 1} gives {sp.sstr(a)} where the iteration "
+                                              f"engine has {b}")
 
-    def _loss_change(self, point, new):
+    def _loss_change(self, it, point, new):
+        """The loss (or f) before and after the step, on all the data, and whether it went down."""
         B, obj = self.B, self.obj
+        B.data = dict(obj.data)
+        note = "the loss on all the data" if obj.kind == "data" else "the value at the point"
         values = []
-        for p in (point, new):
-            name = obj.L.func(*[self.disp(v) for v in p])
-            B.data = dict(obj.data)
-            note = "the loss on all the data" if obj.kind == "data" else "the value at the point"
-            if not name.has(sp.Float) and all(v.is_Rational for v in p):
-                values.append(self.settle(name, _exact_value(obj, p), self._evaluate_rule, note=note))
-            else:
-                values.append(self.settle(name, _approx(name, B.data, digits=30, defs=B.definitions),
-                                          Rule.APPROXIMATE, note=note))
-        B.outro(_verdict(values[0], values[1], "loss" if obj.kind == "data" else "value of f"))
+        for q in (point, new):
+            if q is new and not finite(_float_loss(obj, q)):
+                B.outro(f"The {'loss' if obj.kind == 'data' else 'function'} is not defined (or not finite) at the "
+                        "new point: the run stops there.")
+                return
+            name = obj.L.func(*[self.disp(v) for v in q])
+            exact = all(isinstance(v, sp.Rational) for v in q)
+            true = _exact_loss(obj, q) if exact else value_at(obj.L.func(*q), B.data, B.definitions)
+            values.append(self.settle(name, true, self._evaluate_rule, note=note))
+        B.outro(_verdict(values[0], values[1], obj.kind, it.rows is not None))
 
     # -- the iteration table ----------------------------------------------------------------------------------
     def table(self):
@@ -340,7 +333,7 @@ class _Descent:
             elided = len(its) - TABLE_ROWS
             its = its[:head] + its[len(its) - (TABLE_ROWS - head):]
         for it in its:
-            rows.append(tuple(_r(v) for v in it.theta) + (_r(it.loss), _norm(it)))
+            rows.append(tuple(_cell(v) for v in it.theta) + (_cell(it.loss), _norm(it)))
         B.section("Iterations", _table_intro(h, s, self.digits))
         B.table(Table(cols, tuple(rows), elided=elided, head=head, index=k, first=0))
         losses = [float(it.loss) for it in h.iterates]
@@ -352,6 +345,8 @@ class _Descent:
                     "(see the learning-rate analysis below).")
         elif h.stop == "undefined":
             B.outro("The loss is not defined (or not finite) at the last point: the run stopped there.")
+        elif h.stop == "line search":
+            B.outro(f"The run stopped at the last point: {h.reason}.")
 
 
 def in_order(expr: sp.Basic, subs: dict) -> sp.Basic:
@@ -370,86 +365,63 @@ def in_order(expr: sp.Basic, subs: dict) -> sp.Basic:
     return expr.xreplace(subs)
 
 
-def shown_any(v):
-    """A number displayed as it stands: exact rationals as written, anything else as it is."""
-    return shown(v) if isinstance(v, sp.Basic) and v.is_Rational else sp.UnevaluatedExpr(v)
+def value_at(expr, data, defs=None) -> sp.Basic:
+    """``expr``'s value on ``data``: exact when it is rational, else to VALUE_DIGITS digits."""
+    from ..verify import evaluate_on
+
+    value = evaluate_on(expr, data, defs)
+    return value if value.is_Rational else sp.Float(sp.N(value, VALUE_DIGITS), VALUE_DIGITS)
 
 
 def _term_value(term, data, i):
     """One row's value of a summand, exactly."""
     from ..evaluate import evaluate
 
-    env = {**data, I: i}
-    f = evaluate(term, env)
+    f = evaluate(term, {**data, I: i})
     return sp.Rational(f.numerator, f.denominator)
 
 
-def _exact_value(obj, point):
-    v = obj.loss([_frac(x) for x in point])
+def _exact_loss(obj, point):
+    v = obj.loss([frac(x) for x in point])
     return sp.Rational(v.numerator, v.denominator)
 
 
-def _terminates(v: sp.Rational) -> bool:
-    q = int(v.q)
-    for f in (2, 5):
-        while q % f == 0:
-            q //= f
-    return q == 1
+def _float_loss(obj, point) -> float:
+    try:
+        return obj.loss([float(v) for v in point], exact=False)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return float("nan")
 
 
-def _approx(expr, data, digits: int = 12, defs=None) -> sp.Float:
-    """``expr`` evaluated with sympy at 30 digits on ``data``, rounded to ``digits`` significant digits."""
-    from ..verify import evaluate_on
-
-    value = evaluate_on(expr, data, defs)
-    return rounded_float(value, digits)
+def _cell(v) -> sp.Basic:
+    """A number of the iteration table: exact, or a float64 value with the 15 digits it carries."""
+    return r(v) if not isinstance(v, float) else sp.Float(v, FLOAT_DIGITS)
 
 
 def _norm(it) -> sp.Basic:
     if it.exact:
-        sq = sum(_r(g) ** 2 for g in it.grad)
-        return sp.sqrt(sq)
-    return sp.Float(it.grad_norm, 17)
+        return sp.sqrt(sum(r(g) ** 2 for g in it.grad))
+    return sp.Float(it.grad_norm, FLOAT_DIGITS)
 
 
-def _point(names, values) -> tuple:
-    """Prose naming a point: (s, b) = (3.6, 1.14), numbers as written where they terminate."""
-    values = [_display(v) for v in values]
-    if len(names) == 1:
-        return (sp.Eq(names[0], values[0], evaluate=False),)
-    return (sp.Eq(sp.Tuple(*names), sp.Tuple(*values), evaluate=False),)
-
-
-def _display(v):
-    """A number for prose: a short exact decimal as written, a long one rounded (marked by the Float)."""
-    from ..optim import readable
-
-    if isinstance(v, sp.Rational) and readable(_frac(v)):
-        return shown(v)
-    if v.is_number and not v.is_Rational and v.is_real:
-        return rounded_float(v, 6)
-    if isinstance(v, sp.Rational):
-        return rounded_float(v, 6)
-    return v
-
-
-def _verdict(old, new, what: str) -> str:
-    try:
-        if new < old:
-            return f"The {what} decreased."
-        if new == old:
-            return f"The {what} did not change."
-        return f"The {what} increased: the step overshot."
-    except TypeError:
-        return ""
+def _verdict(old, new, kind: str, batch: bool) -> str:
+    what = "loss" if kind == "data" else "value of f"
+    if new < old:
+        return f"The {what} decreased."
+    if new == old:
+        return f"The {what} did not change."
+    if batch:
+        return ("The loss on all the data increased: the step followed the gradient of the batch alone, which "
+                "need not point downhill for the whole data.")
+    return f"The {what} increased: the step overshot."
 
 
 def _table_intro(h: History, s: Settings, digits: int) -> str:
-    total = len(h.iterates) - 1
-    text = f"{total} step{'s' if total != 1 else ''} of {analysis.OPTIMIZER_NAMES[s.optimizer]}"
+    text = f"{plural(len(h.iterates) - 1, 'step')} of {method_name(s)}"
     if h.switched_at is None:
         return text + "; every number is exact (decimals are shown where they terminate)."
     if h.switched_at == 0:
         return text + f", in float64 arithmetic (the values are not rational); shown to {digits} significant digits."
-    return (text + f". Rows 0 to {h.switched_at - 1} are exact; from row {h.switched_at} on the numbers stop being "
-            f"short decimals, so the iteration continues in float64, shown to {digits} significant digits.")
+    exact = "Row 0 is exact" if h.switched_at == 1 else f"Rows 0 to {h.switched_at - 1} are exact"
+    return (text + f". {exact}; from row {h.switched_at} on the numbers stop being short decimals, so the "
+            f"iteration continues in float64, shown to {digits} significant digits.")

@@ -51,7 +51,8 @@ def _loss_curve(d, conv) -> Figure | None:
     positive = [y for _, y in pts if y > 0]
     logy = len(positive) == len(pts) and max(positive) / min(positive) > 100
     k = sp.Symbol("k")
-    return Figure("loss", "The loss at each step of the convergence run" + (" (logarithmic scale)." if logy else "."),
+    what = "loss" if d.obj.kind == "data" else "value of f"
+    return Figure("loss", f"The {what} at each step of the convergence run" + (" (logarithmic scale)." if logy else "."),
                   k, d.obj.L, (Series("loss", "line", (thin(pts),)),), logy=logy)
 
 
@@ -100,9 +101,9 @@ def _contours(d, conv) -> Figure | None:
     if conv.optimum is not None:
         series.append(Series("optimum", "marker", ((tuple(float(v) for v in conv.optimum),),)))
     a, b = obj.params
-    return Figure("contours", "Contours of the loss and the path of the first steps (the cross marks the optimum)."
-                  if conv.optimum is not None else "Contours of the loss and the path of the first steps.",
-                  a, b, tuple(series))
+    what = "the loss" if obj.kind == "data" else "f"
+    return Figure("contours", f"Contours of {what} and the path of the iterations"
+                  + (" (the cross marks the optimum)." if conv.optimum is not None else "."), a, b, tuple(series))
 
 
 def _levels(lo: float, values: list) -> list[float]:
@@ -163,9 +164,13 @@ def _slice(d) -> Figure | None:
     if len(line) < 2:
         return None
     here = float(loss_many(obj, np.array([start]))[0])
-    series = (Series("loss", "line", (line,)), Series("start", "marker", (((p0, here),),)))
-    fixed = ", ".join(f"{p} = {v:g}" for p, v in zip(obj.params[1:], start[1:]))
-    caption = (f"The loss along {obj.params[0]}" + (f" with {fixed} fixed" if fixed else "")
-               + "; the dot is the starting point.")
-    return Figure("slice", caption, obj.params[0], obj.L, series)
+    series = (Series("loss", "line", (line,)),)
+    if math.isfinite(here):
+        series += (Series("start", "marker", (((p0, here),),)),)
+    from ..render.printer import unicode
 
+    fixed = ", ".join(f"{unicode(p)} = {v:g}" for p, v in zip(obj.params[1:], start[1:]))
+    caption = (f"The {'loss' if obj.kind == 'data' else 'function'} along {unicode(obj.params[0])}"
+               + (f" with {fixed} fixed" if fixed else "") + ("; the dot is the starting point." if math.isfinite(here)
+                                                              else "."))
+    return Figure("slice", caption, obj.params[0], obj.L, series)

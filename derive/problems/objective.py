@@ -44,6 +44,10 @@ class NotExact(Exception):
     """The value is not a rational number (or cannot be computed exactly): use float64."""
 
 
+class IrrationalTerms(DataError):
+    """A term of a model linear in its parameters is not rational on the data (sqrt(x), sin(x))."""
+
+
 def _frac(v) -> Fraction:
     if isinstance(v, Fraction):
         return v
@@ -107,7 +111,7 @@ class LinearData(_DataObjective):
                 rows.append([evaluate(phi, env) for phi in phis])
                 o = evaluate(offset, env) if offset != 0 else Fraction(0)
             except Unsupported:
-                raise DataError("a term of the model cannot be computed exactly on the data (exact descent needs "
+                raise IrrationalTerms("a term of the model cannot be computed exactly on the data (exact descent needs "
                                 "terms built from the inputs with + - * / and integer powers)") from None
             except ZeroDivisionError:
                 raise DataError(f"a term of the model divides by zero at data row {i}; remove that row or change "
@@ -297,7 +301,7 @@ class Function:
         self.loss_expr = expr
         self.data: dict = {}
         self.partials = [sp.diff(expr, v) for v in self.params]
-        self.quadratic = _degree(expr, self.params) <= 2
+        self.quadratic = _rational_quadratic(expr, self.params)
         try:
             self._f = compile_float(expr, self.params)
             self._g = [compile_float(d, self.params) for d in self.partials]
@@ -343,7 +347,7 @@ class Function:
         from ..linalg import Singular, solve
 
         H = self.hessian()
-        if H is None:
+        if H is None or not _positive_definite(H):
             return None
         zero = [Fraction(0)] * len(self.params)
         g0 = self.grad(zero)
@@ -363,11 +367,36 @@ def _float(f, theta) -> float:
             return math.nan
 
 
-def _degree(expr, variables) -> int:
+def _rational_quadratic(expr, variables) -> bool:
+    """A polynomial of degree at most 2 in ``variables`` with rational coefficients (pi*x**2 is not:
+    its Hessian is not a matrix of exact rationals)."""
     try:
-        return sp.Poly(expr, *variables).total_degree()
+        poly = sp.Poly(expr, *variables)
     except sp.PolynomialError:
-        return 10**9
+        return False
+    return poly.total_degree() <= 2 and all(c.is_Rational for c in poly.coeffs())
+
+
+def _positive_definite(H) -> bool:
+    """Sylvester's criterion on exact Fractions: every leading minor is positive."""
+    return all(_det([list(row[:m]) for row in H[:m]]) > 0 for m in range(1, len(H) + 1))
+
+
+def _det(a: list) -> Fraction:
+    """The determinant by exact elimination."""
+    n, out = len(a), Fraction(1)
+    for c in range(n):
+        pivot = next((i for i in range(c, n) if a[i][c] != 0), None)
+        if pivot is None:
+            return Fraction(0)
+        if pivot != c:
+            a[c], a[pivot] = a[pivot], a[c]
+            out = -out
+        out *= a[c][c]
+        for i in range(c + 1, n):
+            f = a[i][c] / a[c][c]
+            a[i] = [x - f * y for x, y in zip(a[i], a[c])]
+    return out
 
 
 # -- constructors --------------------------------------------------------------------------------------
@@ -392,7 +421,7 @@ def model_objective(dataset, model: sp.Basic, params, y: str, loss: str):
         offset = sp.expand(model_i.xreplace({p: 0 for p in params}))
         try:
             return LinearData(ds, model_i, params, Y, cols, loss, partials, offset)
-        except DataError:
+        except IrrationalTerms:
             pass  # a term such as sqrt(x) or sin(x) is irrational on the data: evaluate row by row instead
     return CurveData(ds, model_i, params, Y, cols, loss)
 

@@ -148,6 +148,10 @@ def number_text(value: sp.Basic, style: Style, digits: int) -> str:
         shown = max(digits, TABLE_DIGITS) if numbers.is_exact(value, TABLE_DIGITS) else digits
         text = style.number(numbers.decimal(value, shown))
         return text if numbers.is_exact(value, shown) else f"{style.approx} {text}"
+    if value.is_Float:  # a float64 value has no more digits to show than it carries
+        from mpmath.libmp import prec_to_dps
+
+        digits = min(digits, prec_to_dps(value._prec))
     if value.is_number and value.is_real:
         return f"{style.approx} {style.number(numbers.approximate(value, digits))}"
     return style.math(value)
