@@ -413,11 +413,21 @@ def output_format(fmt: str | None, output: str | None) -> str:
     from .render import EXTENSIONS
 
     ext = Path(output).suffix.lower()
+    if not ext and _device(output):  # -o /dev/stdout, a pipe: what the terminal would show
+        return "terminal"
     if ext not in EXTENSIONS:
         known = ", ".join(f"{e} ({f})" for e, f in EXTENSIONS.items())
         shown = f"extension {ext!r}" if ext else "no extension"
         raise OptionError(f"-o {output}: {shown} does not name a format; use one of {known}, or give --format")
     return EXTENSIONS[ext]
+
+
+def _device(output: str) -> bool:
+    """Whether ``output`` is a device or a pipe (``/dev/null``, a FIFO): written through, never replaced."""
+    try:
+        return Path(output).exists() and not Path(output).is_file()
+    except OSError:
+        return False
 
 
 def _check_output(output: str) -> None:
@@ -511,14 +521,19 @@ def _finish(derivation, fmt: str, args) -> int:
 
     stem = Path(args.output).stem if args.output not in (None, "-") else ""
     prefix = args.label_prefix or (stem if _safe_label(stem) else "derive")
-    if args.output in (None, "-") or not Path(args.output).parent.is_dir() or not (
+    # NOTE: Markdown links its figures as SVG files beside the document; a device or a pipe has no
+    # "beside", so there the figures are inline (as on stdout)
+    if args.output in (None, "-") or _device(args.output) or not Path(args.output).parent.is_dir() or not (
             fmt == "markdown" and any(sec.figures for sec in derivation.sections)):
         _emit(render(derivation, fmt, digits=args.digits, color=_use_color(args), label_prefix=prefix), args.output)
         return 0
     from .io import write_atomic_many
 
+    # NOTE: a link is followed, and the figures go beside the file it points to, where its links resolve
+    target = Path(args.output)
+    target = target.resolve() if target.is_symlink() else target
     # NOTE: everything is rendered first; then the document and its figures are written all or nothing
-    files = render_files(derivation, fmt, args.output, digits=args.digits)
+    files = render_files(derivation, fmt, target, digits=args.digits)
     write_atomic_many({path: text.encode("utf-8") for path, text in files.items()})
     return 0
 

@@ -123,7 +123,7 @@ def write_atomic_many(files) -> None:
         try:
             _commit(p)
         except BaseException:
-            for rest in ordered[k + 1:]:
+            for rest in ordered[k:]:  # the one that failed too: no temporary file is left behind
                 _discard(rest.tmp)
             raise
 

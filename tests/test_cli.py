@@ -371,6 +371,55 @@ def test_write_atomic_failure_keeps_old_file(tmp_path, monkeypatch, exc, raised)
     assert [q.name for q in tmp_path.iterdir()] == ["a.md"]
 
 
+def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from derive.io import write_atomic_many
+
+    files = {tmp_path / "a.md": b"doc", tmp_path / "a-loss.svg": b"<svg/>"}
+    real = os.replace
+
+    def fail_second(src, dst):
+        if str(dst).endswith(".svg"):
+            raise OSError(13, "Permission denied")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    with pytest.raises(OptionError, match="Permission denied"):
+        write_atomic_many(files)
+    assert not [q.name for q in tmp_path.iterdir() if q.name.startswith(".derive-")]
+
+
+def test_markdown_through_a_link_puts_its_figures_beside_the_real_file(tmp_path, capsys):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "site").mkdir()
+    real = tmp_path / "notes" / "week3.md"
+    real.write_text(OLD)
+    link = tmp_path / "site" / "gd.md"
+    link.symlink_to(real)
+    rc, out, err = run_inprocess(["gradient-descent", "--dataset", "baby", "-o", str(link)], capsys)
+    assert (rc, err) == (0, "")
+    assert link.is_symlink() and real.read_text() != OLD
+    svgs = sorted(q.name for q in (tmp_path / "notes").iterdir() if q.suffix == ".svg")
+    assert svgs and all(name.startswith("week3-") for name in svgs)
+    assert not list((tmp_path / "site").glob("*.svg"))
+    for name in svgs:  # the document links the figures by the names they were written under
+        assert f"]({name})" in real.read_text()
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="this system has no /dev/null")
+@pytest.mark.parametrize("argv", [["--format", "markdown"], []], ids=["markdown", "no-extension"])
+def test_a_device_takes_the_document_with_figures_inline(argv, capsys, monkeypatch):
+    written = []
+    monkeypatch.setattr(cli, "_emit", lambda text, output: written.append((text, output)))
+    rc, out, err = run_inprocess(["gradient-descent", "--dataset", "baby", *argv, "-o", "/dev/null"], capsys)
+    assert (rc, err) == (0, "")
+    ((text, output),) = written
+    assert output == "/dev/null"
+    if argv:  # Markdown: the figures are inline SVG, since a device has no directory to put files beside
+        assert "data:image/svg+xml;base64," in text and ".svg)" not in text
+    else:  # no extension on a device: the terminal format
+        assert "Iterations" in text and "$$" not in text
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc")
 def test_write_atomic_unwritable_directory():
     with pytest.raises(OptionError, match="cannot write /proc/derive-test.txt"):
