@@ -34,3 +34,45 @@ def pdflatex(tex: str, tmp_path, name: str = "doc"):
     log_path = tmp_path / f"{name}.log"
     log = log_path.read_text(encoding="latin-1") if log_path.exists() else proc.stdout.decode("latin-1")
     return proc.returncode, log
+
+
+def assert_verified(derivation, *, seed: int = 0) -> int:
+    """Every step of ``derivation`` carries a passed check, and every EQUAL step whose two sides are
+    explicit formulas (no Σ over data, no undefined function, no matrix symbol, no rounded float) is
+    re-checked here, independently of derive's verifier: both sides in float at random points.
+
+    Returns how many steps were re-checked, so that a test can insist that some were.
+    """
+    import random
+
+    from sympy.core.function import AppliedUndef
+
+    from derive.rules import CheckKind
+
+    rng = random.Random(seed)
+    steps = list(derivation.steps())
+    assert steps, "the derivation has no steps"
+    rechecked = 0
+    for step in steps:
+        assert step.check is not None and step.check.passed and step.check.method, f"unchecked step: {step}"
+        if step.rule.check is not CheckKind.EQUAL:
+            continue
+        pairs = ([(step.before.lhs, step.after.lhs), (step.before.rhs, step.after.rhs)]
+                 if isinstance(step.before, sp.Equality) and isinstance(step.after, sp.Equality)
+                 else [(step.before, step.after)])
+        sides = [e for pair in pairs for e in pair]
+        if not all(isinstance(e, sp.Expr) and not e.is_Matrix for e in sides) or any(
+                e.has(sp.Indexed, sp.IndexedBase, sp.Sum, sp.MatrixSymbol, sp.Float, sp.UnevaluatedExpr) or e.atoms(AppliedUndef)
+                for e in sides):
+            continue
+        free = sorted(set().union(*(e.free_symbols for e in sides)), key=str)
+        for _ in range(3):
+            point = {s: sp.Rational(rng.randint(1, 97), rng.randint(1, 13)) for s in free}
+            for before, after in pairs:
+                b, a = (sp.N(e.doit().subs(point), 30) for e in (before, after))
+                if not (b.is_number and a.is_number) or b.has(sp.zoo, sp.nan) or a.has(sp.zoo, sp.nan):
+                    break  # off the domain at this point (a pole): try another point
+                b, a = complex(b), complex(a)
+                assert abs(a - b) <= 1e-9 * (1 + abs(b)), f"step {step.rule.name}: {before} -> {after} at {point}"
+        rechecked += 1
+    return rechecked

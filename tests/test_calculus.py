@@ -4,6 +4,7 @@ import random
 import pytest
 import sympy as sp
 
+from helpers import assert_verified
 from derive.errors import ExpressionError
 from derive.parse import parse, parse_names
 from derive.problems.calculus import differentiation, minimization
@@ -17,7 +18,7 @@ def test_seed_004_gradient_and_minimum():
     assert cp["point"] == {a: sp.Rational(-2, 11), b: sp.Rational(-1, 11)}
     assert cp["classification"] == "minimum"
     assert d.meta["convex"] is True
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
     labels = [s.rule.code for s in d.steps()]
     assert "eq-isolate" in labels and "eq-substitute" in labels  # solved by substitution, not by sympy
 
@@ -49,7 +50,7 @@ def test_descent_step_on_random_quadratics(seed):
     d = differentiation(f, (a, b), at=point, lr=eta)
     new = [r.exact for r in d.results[2:]]
     assert new == [point[v] - eta * sp.diff(f, v).xreplace(point) for v in (a, b)]
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
 
 
 def test_directional_derivative_and_steepest_descent():
@@ -136,7 +137,7 @@ def test_irrational_critical_points():
     d = minimization(parse("x^3 - 6*x"))
     points = sorted(cp["point"][x] for cp in d.meta["critical_points"])
     assert points == [-sp.sqrt(2), sp.sqrt(2)]
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
 
 
 @pytest.mark.parametrize("text", ["sin(sin(sin(x)))", "(x + y + z + w)^60"])

@@ -16,7 +16,7 @@ from derive.problems.objective import Function, model_objective, regression_obje
 from derive.render import render, render_files
 from derive.rules import Rule
 
-from helpers import make_dataset
+from helpers import make_dataset, assert_verified
 
 
 def _results(d):
@@ -53,7 +53,7 @@ def test_seed_004_one_step():
     assert _values_of(d, sp.Derivative(L, s))[0] == -260
     assert _values_of(d, sp.Derivative(L, b))[0] == -114
     assert d.meta["history"][0]["loss"] == 2230  # seed 004, question 3: loss(1, 0) = 2230
-    assert all(step.verified for step in d.steps())
+    assert_verified(d)
 
 
 def test_seed_002_batch_step_recomputed():
@@ -99,7 +99,7 @@ def test_random_data_and_names(seed):
     obj = regression_objective(make_dataset(xs, ys), loss, names)
     lr = F(1, rng.choice([10, 100, 1000])) / max(1, max(abs(x) for x in xs) ** 2)
     d = gradient_descent(obj, [1, -1], Settings(lr=F(lr), steps=3), figures=False)
-    assert all(step.verified for step in d.steps())
+    assert_verified(d)
     c = {"mse": sp.Rational(1, n), "half-mse": sp.Rational(1, 2 * n), "sse": 1, "half-sse": sp.Rational(1, 2)}[loss]
     w, b = sp.Integer(1), sp.Integer(-1)
     for _ in range(3):  # the same three steps, by the textbook formulas
@@ -125,7 +125,7 @@ def test_models_linear_in_their_parameters(model, params, exact):
     obj = model_objective(ds, parse(model), parse_names(params), "y", "mse")
     assert obj.quadratic is exact  # sin(x1) is irrational on the data: the model is iterated in float64
     d = gradient_descent(obj, [0] * len(obj.params), Settings(lr=F(1, 10**4), steps=2), figures=False)
-    assert all(step.verified for step in d.steps())
+    assert_verified(d)
     assert d.meta["convergence"]["stop"] in ("tol", "steps")
 
 
@@ -133,7 +133,7 @@ def test_nonlinear_model_runs_in_float_and_says_so():
     ds = make_dataset([0, 1, 2, 3], [2, 3, 4.5, 7])
     obj = model_objective(ds, parse("a*exp(b*x)"), parse_names("a,b"), "y", "mse")
     d = gradient_descent(obj, [1, F(1, 2)], Settings(lr=F(1, 100), steps=3), figures=False)
-    assert all(step.verified for step in d.steps())
+    assert_verified(d)
     assert _steps(d, Rule.APPROXIMATE)
     assert "float64" in render(d, "terminal")
 
@@ -204,7 +204,7 @@ def test_compare_optimizers_adds_one_step_each():
     titles = " ".join(str(s.title) for s in d.sections)
     for name in ("momentum", "AdaGrad", "RMSprop", "Adam"):
         assert name in titles
-    assert all(step.verified for step in d.steps())
+    assert_verified(d)
 
 
 # -- output ------------------------------------------------------------------------------------------------

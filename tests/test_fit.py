@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import pytest
 
+from helpers import assert_verified
 from derive.parse import reserved_name
 import sympy as sp
 
@@ -185,7 +186,7 @@ def test_ridge_matches_independent_solution(seed, kind, p, intercept, ridge):
     d = fit(ds, parse(model), parse_names(",".join(params)), y=y, ridge=lam)
     expect = independent_solution(design(ds, params, basis, scale), ds.columns[y], lam)
     assert results(d) == dict(zip(params, expect))
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
     if ridge == 0:  # no penalty: ordinary least squares
         plain = fit(ds, parse(model), parse_names(",".join(params)), y=y)
         assert results(plain) == results(d)
@@ -197,7 +198,7 @@ def test_ridge_makes_a_collinear_design_solvable():
     d = fit(ds, parse("w1*x1 + w2*x2 + b"), parse_names("w1,w2,b"), y="y", ridge=lam)
     A = sp.Matrix([[x1, x2, 1] for x1, x2 in zip(ds.columns["x1"], ds.columns["x2"])])
     assert list(results(d).values()) == independent_solution(A, ds.columns["y"], lam)
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
 
 
 def test_exact_interpolation_when_rows_equal_parameters():
@@ -251,7 +252,7 @@ def test_nonlinear_model_has_no_closed_form(model, params):
     titles = [s.title for s in d.sections]
     assert "Not linear in the parameters" in titles
     assert "gradient descent" in d.sections[titles.index("Not linear in the parameters")].intro
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
 
 
 # -- degenerate designs and bad input --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from derive.problems.normal_equation import normal_equation
 from derive.render import render
 from derive.rules import Rule
 from derive.steps import Builder, Step
-from helpers import make_dataset, pdflatex
+from helpers import make_dataset, pdflatex, assert_verified
 
 n, p = sp.symbols("n p", integer=True, positive=True)
 X, Y, beta = sp.MatrixSymbol("X", n, p), sp.MatrixSymbol("Y", n, 1), sp.MatrixSymbol("beta", p, 1)
@@ -18,7 +18,8 @@ X, Y, beta = sp.MatrixSymbol("X", n, p), sp.MatrixSymbol("Y", n, 1), sp.MatrixSy
 
 def test_symbolic_derivation_alone():
     d = normal_equation()
-    assert not d.results and all(s.verified for s in d.steps())
+    assert not d.results
+    assert_verified(d)
     codes = [s.rule.code for s in d.steps()]
     for rule in ("transpose-product", "scalar-transpose", "matrix-linear", "matrix-quadratic", "hessian"):
         assert rule in codes
@@ -40,7 +41,8 @@ def test_worked_example_on_random_data(seed):
     A = sp.Matrix([[1, x] for x in xs])
     expected = list((A.T * A).LUsolve(A.T * sp.Matrix(ys)))
     assert [r.exact for r in d.results] == expected
-    assert all(s.verified for s in d.steps()) and all(c.passed for c in d.checks)
+    assert_verified(d)
+    assert all(c.passed for c in d.checks)
 
 
 @pytest.mark.parametrize("before, wrong", [

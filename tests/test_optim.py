@@ -74,7 +74,7 @@ def test_switch_to_float_when_numbers_stop_being_readable():
     h = run(obj, [F(0), F(0)], Settings(lr=F(1, 3), steps=12))
     assert h.switched_at is not None and 0 < h.switched_at <= 12
     assert all(it.exact for it in h.iterates[:h.switched_at])
-    assert not any(it.exact for it in h.iterates[h.switched_at + 1:])
+    assert not any(it.exact for it in h.iterates[h.switched_at:])  # row switched_at is the first in float
 
 
 def test_divergence_is_detected_and_stops():

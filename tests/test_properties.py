@@ -28,6 +28,7 @@ import sympy as sp
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
+from helpers import assert_verified
 from derive.cli import FIT_TAKEN, build_derivation
 from derive.cli_descent import own_name
 from derive.data import Dataset
@@ -139,7 +140,7 @@ def test_fit_equals_an_independent_exact_solution(problem):
     d = fit(ds, expr, syms, y=response)
     got = {str(r.name): r.exact for r in d.results}
     assert got == {name: sp.Rational(v.numerator, v.denominator) for name, v in zip(params, expected)}
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
     assert all(c.passed for c in d.checks), [c.detail for c in d.checks]
 
     Xf = np.array([[float(v) for v in row] for row in X])
@@ -228,14 +229,14 @@ def test_diff_equals_sympy_diff(problem):
     (result,) = d.results
     assert isinstance(result.name, sp.Derivative) and result.name.variables == (parameter(v),)
     assert same_function(result.exact, sp.diff(expr, parameter(v)), expr.free_symbols | {parameter(v)}, 1)
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
 
 
 @pytest.mark.parametrize("text, at", [("exp(-u^2)*sin(u*v) + v", {"u": sp.Rational(1, 2), "v": 1}),
                                       ("exp(-u^2)*sin(u*v) + log(v^2 + 1)", {"u": sp.Rational(1, 2), "v": 1})])
 def test_diff_at_a_point_where_the_gradient_is_transcendental(text, at):
     d = differentiation(parse(text), at={parameter(k): sp.sympify(v) for k, v in at.items()})
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
 
 
 # -- random derivations, every renderer --------------------------------------------------------------------------
@@ -396,7 +397,7 @@ def test_every_renderer_renders_a_random_derivation(kind, data):
     what, build = data.draw(derivations(kind))
     note(what)
     d = build()
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
     check_renderings(d, {fmt: render(d, fmt) for fmt in FORMATS})
 
 

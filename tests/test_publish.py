@@ -52,7 +52,10 @@ def test_fragment_is_plain_and_balanced(key, derivations):
     assert _environments_balanced(tex)
     assert tex.isascii(), "a fragment must not need inputenc"
     tags = re.findall(r"\\tag\*\{\\derivenote\{[^}]*\}\{\((\d+)\)\}\}\\derivelabel\{([^}]*)\}\{(\d+)\}", tex)
+    assert len(tags) == tex.count("\\derivelabel{")  # every label is in a tag of the expected shape
     assert all(label == f"{key}:{n}" and n == m for n, label, m in tags)
+    if key == "lr":  # the regression derivation numbers its key equations
+        assert tags
 
 
 def test_fragments_drop_into_a_plain_article(derivations, tmp_path):

@@ -12,7 +12,7 @@ from derive.algebra import sums
 from derive.errors import DataError, OptionError, VerificationError
 from derive.problems.regression import LOSSES, linear_regression
 from derive.steps import Step
-from helpers import make_dataset
+from helpers import make_dataset, assert_verified
 
 PARAMS = [("w", "b"), ("beta_1", "beta_0"), ("s", "b"), ("m", "c"), ("theta1", "theta0")]
 
@@ -43,7 +43,7 @@ def test_random_data_and_names(seed):
     w, b = independent_solution(xs, ys)
     assert [r.exact for r in d.results] == [w, b]
     assert [str(r.name) for r in d.results] == list(params)
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
     assert all(c.passed for c in d.checks)
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
+from helpers import assert_verified
 from derive import linalg
 import derive.data as data_module
 from derive.data import Dataset, _fast_column, parse_csv, parse_number
@@ -276,7 +277,7 @@ def test_linear_regression_on_thousands_of_rows_is_exact(big, big_line):
     w_, b_ = exact_line(xs, ys)
     assert [r.exact for r in big_line.results] == [sp.Rational(w_.numerator, w_.denominator),
                                                    sp.Rational(b_.numerator, b_.denominator)]
-    assert all(s.verified for s in big_line.steps())
+    assert_verified(big_line)
     assert all(c.passed for c in big_line.checks)
 
 

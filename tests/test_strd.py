@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+from helpers import assert_verified
 from derive.data import read_csv
 from derive.parse import parse, parse_names
 from derive.problems.fit import fit
@@ -115,7 +116,7 @@ def test_coefficients_all_15_digits(name, certified, fits):
     assert [str(r.name) for r in d.results] == [f"b{k}" for k in range(len(spec["terms"]))]
     assert all(isinstance(r.exact, sp.Rational) for r in d.results)
     assert d.meta["linear"] is True
-    assert all(s.verified for s in d.steps())
+    assert_verified(d)
     got = [round_sig(c) for c in coefs]
     want = [Fraction(Decimal(c)) for c in spec["coefficients"]]
     assert got == want, [(str(Decimal(g.numerator) / Decimal(g.denominator)), c)

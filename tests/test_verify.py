@@ -204,3 +204,24 @@ def test_a_data_sum_of_rounded_parameters_is_an_interval_on_large_data(seed):
     assert _approx_step(written, sp.Float(sp.N(exact, 20), 6), data).verified
     with pytest.raises(VerificationError):  # a result 1% off is outside what the rounded ŵ allows
         _approx_step(written, sp.Float(sp.N(exact * sp.Rational(101, 100), 20), 6), data)
+
+
+def test_the_tests_recheck_catches_a_wrong_step_that_claims_to_be_verified():
+    """tests/helpers.assert_verified re-checks steps on its own; a step smuggled past the Builder with a
+    forged check must fail it (so the assertion the tests make on every derivation can fail)."""
+    from dataclasses import replace
+
+    from derive.steps import Derivation, Section
+    from helpers import assert_verified
+
+    a = sp.Symbol("a")
+    good = _approx_step(sp.sqrt(2), sp.Float("1.41421", 6))
+    B = Builder("t", "t")
+    B.section("t")
+    right = B.add(Step(Rule.SIMPLIFY, sp.Derivative(a**3, a), 3 * a**2))
+    forged = replace(Step(Rule.SIMPLIFY, sp.Derivative(a**3, a), 3 * a**3), check=right.check)
+    assert assert_verified(Derivation("t", "t", (Section("s", steps=(good, right)),))) == 1
+    with pytest.raises(AssertionError):
+        assert_verified(Derivation("t", "t", (Section("s", steps=(good, forged)),)))
+    with pytest.raises(AssertionError):  # a step with no check at all
+        assert_verified(Derivation("t", "t", (Section("s", steps=(replace(right, check=None),)),)))
