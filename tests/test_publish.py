@@ -90,6 +90,8 @@ def test_beamer_deck_compiles_without_overflow(key, derivations, tmp_path):
     frames = tex.count("\\begin{frame}")
     assert frames > len([s for s in derivations[key].sections if s.steps])
     assert "\\uncover<2->" in tex  # steps are revealed one at a time
+    for body in re.findall(r"\\begin\{frame\}\{[^\n]*\}\n(.*?)\\end\{frame\}", tex, re.S):
+        assert body.strip(), "a frame with a title and nothing else"
     code, log = pdflatex(tex, tmp_path, f"deck-{key}")
     assert code == 0 and not _problems(log), _problems(log)[:5]
 

@@ -86,7 +86,8 @@ def render_beamer(derivation: Derivation, *, digits: int = 6) -> str:
         title = _rich(sec.title, f) or _rich(doc.title, f)
         intro, outro = _rich(sec.intro, f), _rich(sec.outro, f)
         rows = [r for b in sec.blocks for r in b.rows]
-        parts = _chunks(rows, ROWS_PER_FRAME) if rows else [[]]
+        # NOTE: a section of only a table or a figure gets no empty frame before it
+        parts = _chunks(rows, ROWS_PER_FRAME) if rows else ([[]] if intro or outro else [])
         for n, part in enumerate(parts):
             frames.append(_frame(title + (" (continued)" if n else ""), intro=intro if n == 0 else "",
                                  rows=[beamer_row(r, k) for k, r in enumerate(part, 1)],

@@ -34,9 +34,9 @@ from .text import latex_text, markdown_text, math_text
 from .widths import tex_width
 
 STYLE = Style(latex, r"\approx", numbers.latex_decimal)
-LATEX_LIST_DEPTH = 4
+LATEX_LIST_DEPTH = 4  # LaTeX nests itemize at most four deep; deeper substeps stay at level four
 # NOTE: in LaTeX the text beside a row wraps in a narrow column instead of widening the page
-ANNOTATION = r"\parbox[t]{0.24\textwidth}{\raggedright\footnotesize %s}"  # LaTeX nests itemize at most four deep; deeper substeps stay at level four
+ANNOTATION = r"\parbox[t]{0.24\textwidth}{\raggedright\footnotesize %s}"
 
 
 @dataclass(frozen=True)
