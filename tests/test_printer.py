@@ -236,7 +236,8 @@ def test_math_text(text, math):
 
 
 @pytest.mark.parametrize("text, tex", [
-    ("XᵀX", r"X\textsuperscript{T}X"),  # was "XTX"
+    ("XᵀX", r"X\ensuremath{^{T}}X"),  # was "XTX"
+    ("10⁻⁷", r"10\ensuremath{^{-7}}"),  # a minus sign, not a hyphen, and one superscript
     ("½", r"\ensuremath{\tfrac{1}{2}}"),  # was "1?2"
     ("∫", r"\ensuremath{\int}"),  # was "?"
     ("x ∈ ℝ", r"x \ensuremath{\in} \ensuremath{\mathbb{R}}"),

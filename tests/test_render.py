@@ -384,7 +384,7 @@ def test_json_results_round_trip(small, outputs):
     ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}"), ("\\", r"\textbackslash{}"),
     ("Σ", r"\ensuremath{\Sigma}"), ("β", r"\ensuremath{\beta}"), ("λ", r"\ensuremath{\lambda}"),
     ("τ", r"\ensuremath{\tau}"), ("ω", r"\ensuremath{\omega}"), ("≈", r"\ensuremath{\approx}"),
-    ("x̄", r"\ensuremath{\bar{x}}"), ("²", r"\textsuperscript{2}"), ("café", "café"), ("—", "---"),
+    ("x̄", r"\ensuremath{\bar{x}}"), ("²", r"\ensuremath{^{2}}"), ("λₘᵢₙ", r"\ensuremath{\lambda}\ensuremath{_{\mathrm{min}}}"), ("a > b", r"a \ensuremath{>} b"), ("café", "café"), ("—", "---"),
 ])
 def test_latex_text(text, tex):
     assert latex_text(text) == tex

@@ -101,7 +101,9 @@ class _Descent:
                 "batch": s.batch, "line_search": s.line_search, "steps": len(self.history.iterates) - 1,
                 "stop": self.history.stop, "exact_until": self.history.switched_at,
                 "history": [self._history_row(it) for it in self.history.iterates],
-                "learning_rate": rate, "convergence": conv.summary}
+                "learning_rate": rate, "convergence": conv.summary,
+                # NOTE: the result is the last tabulated iterate, not the optimum of the convergence run above
+                "results_title": f"Parameters after {plural(last.k, 'step')}"}
         if self.history.reason:
             meta["stop_reason"] = self.history.reason
         return self.B.build(results, checks, meta)

@@ -83,8 +83,8 @@ def checks(d, conv: Convergence) -> list[CrossCheck]:
             bound = g / lo
             ok = conv.distance <= bound * (1 + 1e-6) + 1e-12 * max(1.0, max(abs(float(v)) for v in conv.optimum))
             name = d.obj.L.func.__name__
-            out.append(CrossCheck("last iterate within ‖∇L‖/λ_min of the closed form", ok,
-                                  f"‖θ − θ*‖ = {sci(conv.distance)} ≤ ‖∇{name}‖/λ_min = {sci(bound)}"))
+            out.append(CrossCheck("last iterate within ‖∇L‖/λₘᵢₙ of the closed form", ok,
+                                  f"‖θ − θ*‖ = {sci(conv.distance)} ≤ ‖∇{name}‖/λₘᵢₙ = {sci(bound)}"))
     return out
 
 

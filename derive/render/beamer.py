@@ -112,5 +112,6 @@ def render_beamer(derivation: Derivation, *, digits: int = 6) -> str:
     checks = [{"mark": f.marks[0] if c.passed else f.marks[1], "line": f.strong(f.prose(c.name)) + f.dash
                + f.prose(c.detail)} for c in doc.checks]
     return render_template("beamer.tex.j2", title=_rich(doc.title, f), frames=frames, results=results,
+                           results_title=f.prose(doc.results_title),
                            checks=checks, figures=any(s.figures for s in derivation.sections),
                            pgfplots=PGF_PREAMBLE, fit_macro=FIT_MACRO)

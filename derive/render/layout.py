@@ -133,6 +133,7 @@ class DocLayout:
     sections: list[SectionLayout]
     results: list[ResultLayout]
     checks: list  # the CrossCheck objects themselves (prose only)
+    results_title: str = "Result"  # the heading of the results (plain text)
 
 
 TABLE_DIGITS = 15
@@ -275,4 +276,5 @@ def layout(derivation: Derivation, style: Style, *, digits: int) -> DocLayout:
     results = []
     for r in derivation.results:
         results.append(ResultLayout(style.math(r.name), style.math(r.exact), value_suffix(r.exact, style, digits)))
-    return DocLayout(derivation.command, spans(derivation.title, style), sections, results, list(derivation.checks))
+    return DocLayout(derivation.command, spans(derivation.title, style), sections, results, list(derivation.checks),
+                     derivation.meta.get("results_title", "Result"))

@@ -150,5 +150,5 @@ def render_terminal(derivation: Derivation, *, digits: int = 6, color: bool = Fa
     return render_template(
         "terminal.txt.j2",
         title=c("bold", plain(doc.title)), title_rule="═" * width(plain(doc.title)), command=doc.command,
-        sections=sections, results=results, checks=checks,
+        sections=sections, results=results, checks=checks, results_title=doc.results_title,
     )

@@ -229,6 +229,7 @@ def _context(derivation: Derivation, f: Flavour, digits: int, cap: int | None, f
                "line": f.strong(f.prose(c.name)) + f.dash + f.prose(c.detail)} for c in doc.checks]
     return {"title": _rich(doc.title, f), "command": f.prose(doc.command),
             "sections": [_section(s, f, cap, figure) for s in doc.sections], "results": results, "checks": checks,
+            "results_title": f.prose(doc.results_title),
             "figures": any(s.figures for s in derivation.sections), "pgfplots": PGF_PREAMBLE}
 
 

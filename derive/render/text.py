@@ -18,7 +18,7 @@ import unicodedata
 # -- LaTeX ------------------------------------------------------------------------------------------
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\ensuremath{\$}", "&": r"\&", "%": r"\%", "#": r"\#",
-    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}",
     "|": r"\textbar{}",
 }
 _GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
@@ -129,8 +129,8 @@ def _latex_char(c: str) -> str:
         return c
     if c in _LATEX_UNICODE:
         return _LATEX_UNICODE[c]
-    if c in _SUPER:
-        return rf"\textsuperscript{{{_SUPER[c]}}}"
+    if c in _SUPER:  # math, so that ⁻ is a minus sign, not a hyphen; a run is merged in latex_text
+        return rf"\ensuremath{{^{{{_SUPER[c]}}}}}"
     if c in _SUB:
         return rf"\ensuremath{{_{{\mathrm{{{_SUB[c]}}}}}}}"
     base, *marks = unicodedata.normalize("NFD", c)
@@ -152,7 +152,14 @@ def latex_text(text: str) -> str:
             if c in _ACCENT and out:
                 out[-1] = rf"\ensuremath{{{_ACCENT[c]}{{{_math_of(out[-1])}}}}}"
             continue
-        out.append(_latex_char(c))
+        tex = _latex_char(c)
+        if c in _SUPER and out and out[-1].startswith(r"\ensuremath{^{") and out[-1].endswith("}}"):
+            out[-1] = out[-1][:-2] + _SUPER[c] + "}}"  # 10⁻⁷ -> 10\ensuremath{^{-7}}
+            continue
+        if c in _SUB and out and out[-1].startswith(r"\ensuremath{_{\mathrm{") and out[-1].endswith("}}}"):
+            out[-1] = out[-1][:-3] + _SUB[c] + "}}}"  # λₘᵢₙ -> \ensuremath{\lambda}\ensuremath{_{\mathrm{min}}}
+            continue
+        out.append(tex)
     return "".join(out)
 
 
