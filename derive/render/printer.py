@@ -140,7 +140,10 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
         return r"\begin{bmatrix}%s\end{bmatrix}" % self._matrix_rows(expr)
 
     def _matrix_rows(self, mat) -> str:
-        return r" \\ ".join(" & ".join(self._print(e) for e in mat.row(r)) for r in range(mat.rows))
+        rows = [[self._print(e) for e in mat.row(r)] for r in range(mat.rows)]
+        # NOTE: rows of fractions would touch; a little extra space between them keeps them apart
+        sep = r" \\[0.6ex] " if any(r"\frac" in e for row in rows for e in row) else r" \\ "
+        return sep.join(" & ".join(row) for row in rows)
 
     # -- numbers and arithmetic -----------------------------------------------------------------------
     def _print_Float(self, expr):
