@@ -266,6 +266,12 @@ def settings(args, obj):
         names = ", ".join(map(str, obj.params))
         raise OptionError(f"--init '{args.init}': {len(init)} value{'s' if len(init) != 1 else ''} for {p} "
                           f"parameter{'s' if p != 1 else ''} ({names}); give one number each")
+    from .optim import BLOWUP
+
+    far = [v for v in init if abs(v) > BLOWUP]
+    if far:
+        raise OptionError(f"--init {args.init}: {float(far[0]):.3g} is beyond the bound of 1e150 on the parameters "
+                          "(a run that reaches it counts as diverged); start closer to 0")
     if "lr" not in kw and args.line_search == "armijo":
         kw["lr"] = Fraction(1)  # backtracking starts from η = 1 unless --lr says otherwise
     if "lr" not in kw:

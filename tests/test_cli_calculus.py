@@ -167,6 +167,10 @@ BIG = "x+" * 500_000 + "x"  # 1 MB
 # (argv, pieces of the stderr line); "{t}" is the test's directory. Each case also gets
 # "--format markdown -o {t}/out.md".
 BAD = [
+    (["diff", "abs(x)", "--at", "x=0"], ["--at x = 0", "not differentiable", "|x|"]),  # not sign(0) = 0
+    (["diff", "abs(x - y)", "--at", "x=1,y=1"], ["not differentiable", "x - y = 0"]),
+    (["diff", "log(x)", "--at", "x=-1"], ["--at x = -1", "f is not a real number"]),  # though 1/x is
+    (["minimize", "sqrt(x) + 1/x"], ["sympy's solver cannot solve"]),  # sympy recursed without end
     (["diff", "x^2 +* 3"], ["position 6"]),
     (["diff", "3*x^2 + 2x"], ["position 10", "missing operator"]),
     (["minimize", "(x + 1"], ["expected ')'"]),

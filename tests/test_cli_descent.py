@@ -127,6 +127,8 @@ BAD = [
     (["--data", "{t}/missing.csv"], ["missing.csv", "no such file"]),
     (["--dataset", "baby", "--params", "b,b"], ["--params", "must differ"]),
     (["--function", "log(x)", "--init=-1"], ["--init -1", "not defined", "inside the domain"]),
+    (["--function", "x^2", "--init", "1e200"], ["--init 1e200", "beyond the bound of 1e150"]),
+    (["--data", "{d}/huge.csv"], ["sums of squares of the data exceed 1e150", "rescale"]),
     (["--function", "kappa^2", "--vars", "kappa"], ["--vars", "'kappa'", "rename it"]),
     (["--dataset", "baby", "--params", "eta,b"], ["--params", "'eta'", "rename it"]),
     (["--dataset", "baby", "--params", "m,b", "--optimizer", "adam"], ["--params", "'m'", "rename it"]),
@@ -138,7 +140,10 @@ BAD = [
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "existing"])
 @pytest.mark.parametrize("argv, pieces", BAD, ids=lambda v: " ".join(v) if isinstance(v, list) and v and
                          v[0].startswith("--") else None)
-def test_bad_input(argv, pieces, existing, tmp_path, capsys):
+def test_bad_input(argv, pieces, existing, tmp_path, tmp_path_factory, capsys):
+    data = tmp_path_factory.mktemp("data")  # input files live apart: tmp_path must stay empty
+    (data / "huge.csv").write_text("x,y\n1e155,2\n2e155,3\n3e155,5\n")
+    argv = [a.replace("{d}", str(data)) for a in argv]
     if existing:
         (tmp_path / "out.md").write_text(OLD)
     argv = [a.replace("{t}", str(tmp_path)) for a in argv]
@@ -181,3 +186,14 @@ def test_exact_line_search_stops_where_the_function_does_not_curve_up(capsys):
                                                                                 "y": sp.Rational(3, 4)}
     assert doc["meta"]["convergence"]["stop"] == "line search"
     assert "gᵀHg" in doc["meta"]["stop_reason"] or "curve" in doc["meta"]["stop_reason"]
+
+
+@pytest.mark.parametrize("exponent", [-60, 60])
+def test_data_far_from_one_runs(exponent, tmp_path, capsys):
+    """x of size 10⁻⁶⁰ or 10⁶⁰: eigenvalues that cancel to 120 digits keep their sign, nothing overflows."""
+    p = tmp_path / "far.csv"
+    p.write_text(f"x,y\n1e{exponent},2\n2e{exponent},3\n3e{exponent},5\n")
+    rc, out, err = run([GD, "--data", str(p), "--lr", "0.1", "--format", "json", "--no-figures"], capsys)
+    assert (rc, err) == (0, ""), err
+    rate = json.loads(out)["meta"]["learning_rate"]
+    assert 0 < rate["lambda_min"] <= rate["lambda_max"]

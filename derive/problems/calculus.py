@@ -136,6 +136,8 @@ class _Calculus:
         B.data = dict(point)
         B.section(("At the point ",) + _point(point),
                   "The gradient is the same at every point." if all(not e.free_symbols for e in self.grad) else "")
+        _real_value(self.expr, point, "f")  # log(x) at x = −1: a derivative there would mean nothing
+        _differentiable(self.expr, self.grad, point)
         values = [_real_value(e, point, "the derivative") for e in self.grad]
         g = self.show(Step(Rule.AT_POINT, sp.Matrix([_plugged(e, point) for e in self.grad]), sp.Matrix(values),
                            note="the gradient at the point"))
@@ -220,7 +222,7 @@ class _Calculus:
         try:
             with time_budget(SOLVE_SECONDS, "solving the stationarity equations"):
                 found = sp.solve(system, self.vars, dict=True)
-        except NotImplementedError:
+        except (NotImplementedError, RecursionError):  # sympy gives up, or recurses without end (sqrt(x) + 1/x)
             raise ExpressionError(f"sympy's solver cannot solve the stationarity equations of {sp.sstr(self.expr)}; "
                                   f"derive cannot find its critical points") from None
         if self.expr.has(sp.sin, sp.cos, sp.tan):
@@ -296,7 +298,7 @@ class _Calculus:
                 shifted = self.expr.xreplace({v: v + T})
             B.add(Step(Rule.SUBSTITUTE_DEFINITION, moved, shifted))
             B.add(Step(Rule.SIMPLIFY, shifted, self.expr,
-                       note="sin(u + π) = −sin u, cos(u + π) = −cos u, tan(u + π) = tan u"))
+                       note="sin and cos repeat every 2π, tan every π"))
         ks = list(self.shift.values())
         B.outro(("So a critical point moved by whole periods is again a critical point, with the same Hessian: "
                  "each critical point found stands for a family, with ",) + _listed(ks)
@@ -314,9 +316,14 @@ class _Calculus:
         for k, fam in enumerate(self.families, 1):
             free = [v for v in self.vars if v not in fam]
             whole = self.family(fam)
-            B.section((f"Family {k}: ",) + _point(whole) + (", any ",) + _listed(free),
+            real = all(val.is_real for val in fam.values())  # √(1 − x²) is real only for |x| ≤ 1
+            B.section((f"Family {k}: ",) + _point(whole) + (", any ",) + _listed(free)
+                      + (() if real else (" where this is real",)),
                       ("Substituting the family into the gradient gives zero whatever the value of ",)
-                      + _listed(free) + (".",))
+                      + _listed(free) + ((".",) if real else (" for which the family is real.",))
+                      + (" Along a curve of critical points the gradient stays zero, so the Hessian maps the "
+                         "direction of the curve to zero: it is singular there, and the second-order test is "
+                         "inconclusive for the family.",))
             B.data = {}
             with sp.evaluate(False):
                 plugged = sp.Matrix(self.grad).xreplace(fam)
@@ -424,6 +431,17 @@ def _real_value(expr: sp.Basic, point: dict, what: str) -> sp.Basic:
     if value.is_real is False or (value.is_number and sp.im(value) != 0):
         raise ExpressionError(f"--at {where}: {what} is not a real number there; choose a point in the domain")
     return value
+
+
+def _differentiable(expr: sp.Basic, grad, point: dict) -> None:
+    """f must be differentiable at the point: |u| and sign(u) have a corner or a jump where u = 0, where
+    sympy's derivative sign(u)·u' would give a value that is not a derivative (|x| at x = 0 is not 0)."""
+    where = ", ".join(f"{v} = {sp.sstr(c)}" for v, c in point.items())
+    kinks = [a.args[0] for a in expr.atoms(sp.Abs, sp.sign)] + [a.args[0] for e in grad for a in e.atoms(sp.sign)]
+    for u in kinks:
+        if sp.simplify(u.xreplace(point)) == 0:
+            raise ExpressionError(f"--at {where}: f is not differentiable there (|{sp.sstr(u)}| has a corner where "
+                                  f"{sp.sstr(u)} = 0); choose another point")
 
 
 def _at(expr: sp.Basic, point: dict) -> sp.Basic:

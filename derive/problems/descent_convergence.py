@@ -123,9 +123,9 @@ def _numpy_difference(obj, it) -> float:
         # relative to them, not to the (possibly tiny) gradient near the optimum
         scale = 2 * abs(c) * float(np.linalg.norm(np.abs(X).T @ (np.abs(X) @ np.abs(theta) + np.abs(t))))
         size = abs(c) * float((np.abs(X) @ np.abs(theta) + np.abs(t)) @ (np.abs(X) @ np.abs(theta) + np.abs(t)))
-    got = np.array([float(v) for v in it.grad])
-    dg = float(np.linalg.norm(grad - got)) / max(scale, 1e-300)
-    dl = abs(loss - float(it.loss)) / max(size, 1e-300)
+        got = np.array([float(v) for v in it.grad])
+        dg = float(np.linalg.norm(grad - got)) / max(scale, 1e-300)
+        dl = abs(loss - float(it.loss)) / max(size, 1e-300)
     return max(dg, dl)
 
 

@@ -13,7 +13,7 @@ import sympy as sp
 
 from ..notation import Norm
 from ..optim import ARMIJO_C, LineSearchFailed, NotExact, armijo
-from ..render.numbers import rounded_float
+from ..render.numbers import precise, rounded_float
 from ..rules import Rule
 from ..steps import CrossCheck, Step, Table
 from .descent_common import (ETA, as_shown, is_readable, listing, method_name, plural, power_of_ten, r, sci)
@@ -87,7 +87,7 @@ def learning_rate(d) -> dict:
     lo, hi = _eigenvalues(d, Hm)
     out = {"quadratic": not local, "hessian": [[sp.sstr(v) for v in Hm.row(j)] for j in range(p)],
            "lambda_min": float(lo), "lambda_max": float(hi)}
-    if hi <= 0 or lo <= 0:
+    if _sign(hi) <= 0 or _sign(lo) <= 0:
         B.outro(("The Hessian is not positive definite",) + ((" at the starting point",) if local else ()) +
                 (f", so {what} has no unique minimum{' near there' if local else ''} and the bound ",
                  sp.StrictLessThan(sp.Symbol("eta"), 2 / LAM_MAX), " says nothing about convergence."))
@@ -104,7 +104,7 @@ def learning_rate(d) -> dict:
         return out
     eta_best, kappa = sp.Symbol("eta_best"), sp.Symbol("kappa")
     B.define(eta_best, 2 / (LAM_MIN + LAM_MAX), "the best fixed step: it shrinks the error fastest")
-    best = _value_steps(d, eta_best, 2 / (lo + hi))
+    best = _value_steps(d, eta_best, 2 / sp.expand(lo + hi))  # λ_min + λ_max = tr H: the roots cancel
     B.define(kappa, LAM_MAX / LAM_MIN, "the condition number")
     cond = _value_steps(d, kappa, hi / lo)
     B.outro(("Gradient descent with a fixed learning rate converges from every start exactly when ",
@@ -177,6 +177,16 @@ def _eigenvalues(d, Hm) -> tuple:
     return sp.Float(float(vals[0]), 17), sp.Float(float(vals[-1]), 17)
 
 
+def _sign(v) -> int:
+    """The sign of an exact eigenvalue such as a − √b, decided even when the two nearly cancel (data of
+    size 10⁻⁶⁰ gives eigenvalues that agree with their parts to 120 digits): evaluated with as many
+    digits as it takes for 30 correct ones (sympy's evalf raises rather than guess)."""
+    if isinstance(v, (int, Fraction)) or v.is_Rational or v.is_Float:
+        return int(bool(v > 0)) - int(bool(v < 0))
+    value = precise(sp.sympify(v), 30)
+    return int(bool(value > 0)) - int(bool(value < 0))
+
+
 def _term(d, c, power):
     """c·λᵏ with the coefficient as written (a decimal where it terminates): −16.098 λ, not λ (−16.098)."""
     if c in (1, -1) or not c.is_Rational:
@@ -223,7 +233,7 @@ def _contraction(d, lo, hi) -> dict:
     B.define(rho_s, sp.Max(sp.Abs(1 - eta * LAM_MIN), sp.Abs(1 - eta * LAM_MAX)),
              "the factor by which each step at least shrinks the gradient")
     rho = _value_steps(d, rho_s, max(abs(1 - lr * lo), abs(1 - lr * hi)))
-    rho_best = (hi - lo) / (hi + lo)
+    rho_best = (hi - lo) / sp.expand(hi + lo)
     g0 = d.history.iterates[0].grad_norm
     tol = float(s.tol)
     if not g0 > tol:

@@ -250,11 +250,14 @@ class _Fit:
         dep = linalg.first_dependent_column(self.columns)
         if dep is not None:
             k, combo = dep
-            combination = sp.Add(*[sp.Rational(c.numerator, c.denominator) * indexed_to_base(self.phis[j])
-                                   for j, c in combo.items() if c != 0])
+            # NOTE: named by the parameters' columns: with a*x + b*x, "equals x" would not say which x
+            terms = [(sp.Rational(c.numerator, c.denominator), f"{self.params[j]} ({sp.sstr(indexed_to_base(self.phis[j]))})")
+                     for j, c in combo.items() if c != 0]
+            combination = " + ".join((f"the column of {q}" if c == 1 else f"{sp.sstr(c)} × the column of {q}")
+                                     for c, q in terms).replace("+ -", "− ").replace("-", "−") or "zero"
             raise DataError(
                 f"the design is rank-deficient on {self.ds.name}: the column of {self.params[k]} "
-                f"({sp.sstr(indexed_to_base(self.phis[k]))}) equals {sp.sstr(combination)} on every row, so the "
+                f"({sp.sstr(indexed_to_base(self.phis[k]))}) equals {combination} on every row, so the "
                 f"parameters are not identifiable; remove {self.params[k]} or a term it depends on, or use data "
                 f"that separates them")
 

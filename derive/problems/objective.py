@@ -40,6 +40,9 @@ LOSSES = {
 }
 
 
+FLOAT_SAFE = 10**150  # data sums beyond this would overflow float64 in the iterations (see LinearData)
+
+
 class NotExact(Exception):
     """The value is not a rational number (or cannot be computed exactly): use float64."""
 
@@ -138,6 +141,12 @@ class LinearData(_DataObjective):
             for j in range(p):
                 for k in range(j):
                     G[j][k] = G[k][j]
+            # NOTE: the iterations go on in float64 once the numbers grow long; sums beyond 1e150 would
+            # overflow there (and in every float cross-check), so such data is refused with the fix
+            if any(abs(v) > FLOAT_SAFE for v in (*(x for row in G for x in row), *m, yy)):
+                raise DataError(f"{self.dataset.name}: the sums of squares of the data exceed 1e150, beyond what "
+                                "gradient descent can carry on in float64; rescale the columns (e.g. divide by a "
+                                "power of ten) and run again")
             floats = ([[float(v) for v in row] for row in G], [float(v) for v in m], float(yy))
             self._cache[key] = (G, m, yy, floats)
         return self._cache[key]
