@@ -300,7 +300,7 @@ def own_name(name: str, kind: str, optimizers) -> bool:
 def _check_names(obj, args) -> None:
     """Parameter names must not be names the derivation gives its own quantities (η, g, θ, H, …)."""
     used = {"gd", args.optimizer} | ({"momentum", "adagrad", "rmsprop", "adam"} if args.compare_optimizers else set())
-    what = "--vars" if obj.kind == "function" else "--params"
+    what = ("--vars" if args.vars is not None else "--function") if obj.kind == "function" else "--params"
     for p in obj.params:
         if own_name(str(p), "function" if obj.kind == "function" else "data", used):
             raise OptionError(f"{what}: '{p}' is a name the derivation uses for its own quantities (the learning "

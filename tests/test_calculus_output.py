@@ -213,6 +213,8 @@ def test_a_false_equation_is_named_as_math():
     (["diff", "beta_1^2*w", "--wrt", "w,beta_1"], ["df/dw", "df/dbeta_1"]),
     (["diff", "s^2*t", "--at", "s=1,t=2", "--direction", "1,1"], ["df/ds", "df/dt", "D_u f"]),
     (["diff", "q^2 - 4*q", "--at", "q=0", "--lr", "0.1"], ["df/dq", "q_new"]),
+    (["diff", "x*y^3", "--order", "2", "--at", "x=2,y=-1"],
+     ["df/dx", "df/dy", "d2f/dx^2", "d2f/dx dy", "d2f/dy^2"]),
 ])
 def test_diff_json_keys_are_readable(argv, keys, capsys):
     assert main([*argv, "--format", "json"]) == 0
@@ -274,3 +276,19 @@ def test_too_few_rows_is_said_in_words():
     with pytest.raises(DataError, match=r"tiny: only one row; a line needs at least 2 rows") as err:
         require_spread(SimpleNamespace(name="tiny"), [sp.Integer(3)])
     assert "(s)" not in str(err.value)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_hessian_at_a_point_is_the_second_derivatives_there(seed, capsys):
+    import random
+
+    rng = random.Random(seed)
+    a, b = sp.symbols("a b", real=True)
+    f = rng.randint(1, 5) * a**3 * b + rng.randint(-4, 4) * a * b**2 + rng.randint(-3, 3) * b**3
+    pa, pb = sp.Rational(rng.randint(-9, 9), rng.randint(1, 4)), sp.Rational(rng.randint(-9, 9), rng.randint(1, 4))
+    assert main(["diff", sp.sstr(f), "--order", "2", "--at", f"a={pa},b={pb}", "--format", "json"]) == 0
+    got = {k: sp.sympify(v["exact"]) for k, v in json.loads(capsys.readouterr().out)["result"].items()}
+    at = {a: pa, b: pb}
+    assert got["d2f/da^2"] == sp.diff(f, a, 2).subs(at)
+    assert got["d2f/da db"] == sp.diff(f, a, b).subs(at)
+    assert got["d2f/db^2"] == sp.diff(f, b, 2).subs(at)

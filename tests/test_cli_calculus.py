@@ -87,7 +87,7 @@ DIFF = [
     (["diff", "x^2", "--wrt", "x,q"], ["2*x", "0"]),  # q does not occur: a note, not an error
     (["diff", "exp(-x^2)*sin(x)", "--order", "2"],  # the first derivative, then the second
      ["exp(-x**2)*(cos(x) - 2*x*sin(x))", "exp(-x**2)*((4*x**2 - 3)*sin(x) - 4*x*cos(x))"]),
-    (["diff", "x*y^3", "--order", "2", "--at", "x=2,y=1"], ["1", "6"]),
+    (["diff", "x*y^3", "--order", "2", "--at", "x=2,y=1"], ["1", "6", "0", "3", "12"]),  # with the Hessian there
 ]
 
 
@@ -109,7 +109,8 @@ def test_diff_result_names_are_the_derivatives(capsys):
     doc = run_json(["diff", "(x + y + z)^2", "--wrt", "y"], capsys)
     assert list(doc["result"]) == ["df/dy"]
     doc = run_json(["diff", SEED_004, "--order", "2", "--at", "a=1,b=2"], capsys)
-    assert list(doc["result"]) == ["df/da", "df/db"] and doc["meta"]["at"] == {"a": "1", "b": "2"}
+    assert list(doc["result"]) == ["df/da", "df/db", "d2f/da^2", "d2f/da db", "d2f/db^2"]
+    assert doc["meta"]["at"] == {"a": "1", "b": "2"}
 
 
 # (expression, classifications sorted, infinitely many)

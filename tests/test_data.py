@@ -144,7 +144,9 @@ ERRORS = [
     ("x,y\n1,2\n,4\n", {}, ["row 2 (line 3), column 'x': is empty"]),
     ("x,y\n1,2\n3,  \n", {}, ["row 2 (line 3), column 'y': is empty"]),
     ("x,y\n1,2\n3,4,5\n", {}, ["row 2 (line 3) has 3 cells, the header has 2"]),
-    ("x,y\n1,2\n3\n", {}, ["row 2 (line 3) has 1 cells, the header has 2"]),
+    ("x,y\n1,2\n3\n", {}, ["row 2 (line 3) has 1 cell, the header has 2"]),
+    ("1,2\n2,3\n3,4\n", {}, ["line 1 holds only numbers (1, 2)", "must name the columns"]),  # no header row
+    ("-1.5,2e3\n2,3\n3,4\n", {}, ["line 1 holds only numbers"]),
     ("", {}, ["data.csv is empty"]),
     ("\n\n  \n", {}, ["data.csv is empty"]),
     ("\ufeff", {}, ["data.csv is empty"]),

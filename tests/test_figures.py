@@ -82,7 +82,7 @@ def test_pgfplot_has_every_point_and_a_legend():
     assert "(0,100) (1,10) (2,1)" in tex
     assert tex.count("\\addlegendentry") == 2  # the line and the points, not the marker
     block = figure_block(_figure())
-    assert "minipage" in block and "A demo \\& a \\textless{}test\\textgreater{}." in block
+    assert "minipage" in block and "A demo \\& a \\ensuremath{<}test\\ensuremath{>}." in block
 
 
 def test_nice_range_pads_and_handles_a_point():

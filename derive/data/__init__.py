@@ -420,7 +420,7 @@ def _slow_columns(rows: list[tuple[int, list[str]]], header: list[str], label: s
     if short is not None:
         line, cells = rows[short - 1]
         raise DataError(
-            f"{label}: row {short} (line {line}) has {len(cells)} cells, the header has {len(header)}; "
+            f"{label}: row {short} (line {line}) has {len(cells)} cell{'s' if len(cells) != 1 else ''}, the header has {len(header)}; "
             "every row needs one value per column"
         )
     return columns, unread
@@ -462,6 +462,9 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
         for k, h in enumerate(header, 1):
             if not h:
                 raise DataError(f"{label}: line {header_line}: header cell {k} is empty; give every column a name")
+        if all(_NUMERIC_HEADER.fullmatch(h) for h in header):  # 1,2 on the first line: data, not names
+            raise DataError(f"{label}: line {header_line} holds only numbers ({', '.join(header)}); the first line "
+                            "must name the columns, e.g. x,y")
         seen: set[str] = set()
         for h in header:
             if h in seen:
@@ -516,6 +519,9 @@ def parse_csv(data: bytes, label: str, *, x: str | None = None, y: str | None = 
 
 
 MAX_FILE_BYTES = 2**30  # NOTE: the data is held in memory, exactly; a gigabyte is about 5·10⁷ rows
+
+
+_NUMERIC_HEADER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def read_csv(path, x: str | None = None, y: str | None = None, name: str | None = None, *,

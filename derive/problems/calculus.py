@@ -127,6 +127,22 @@ class _Calculus:
         self.H = H
         return H
 
+    def hessian_at(self, point: dict) -> list[Result]:
+        """The Hessian evaluated exactly at the point (a verified step), one result per second derivative."""
+        B = self.B
+        B.section(("The Hessian at ",) + _point(point), "")
+        B.data = dict(point)
+        values = self.H.applyfunc(lambda e: _real_value(e, point, "a second derivative"))
+        Hp = self.show(Step(Rule.AT_POINT, self.H.applyfunc(lambda e: _plugged(e, point)), values,
+                            note="the Hessian at the point"))
+        out = []
+        for j, vj in enumerate(self.vars):
+            for k, vk in enumerate(self.vars):
+                if k >= j:  # symmetric: each second derivative once
+                    d = sp.Derivative(self.f, (vj, 2)) if j == k else sp.Derivative(self.f, vj, vk)
+                    out.append(Result(PartialAt(d, tuple(point), tuple(point.values())), Hp[j, k]))
+        return out
+
     def at_point(self, point: dict, direction=None, lr=None):
         B = self.B
         missing = [v for v in self.f.args if v not in point]
@@ -466,6 +482,8 @@ def differentiation(expr: sp.Basic, wrt=None, *, order: int = 1, at: dict | None
                         results.append(Result(name, H[j, k]))
         if at is not None:
             results = c.at_point(at, direction, lr)
+            if order == 2:
+                results += c.hessian_at(at)
         meta = {"variables": [str(v) for v in c.vars], "order": order}
         if at is not None:
             meta["at"] = {str(v): value for v, value in at.items()}

@@ -11,6 +11,7 @@ import sympy as sp
 
 from ..figures import Figure, Series, contour_lines, nice_range, thin
 from ..numeric import NotNumeric, compile_float
+from .descent_common import plural
 
 SLICE_POINTS = 161
 CURVE_POINTS = 161
@@ -137,11 +138,11 @@ def _fit(d, conv) -> Figure | None:
 
     last = d.history.last.theta
     if all(math.isfinite(float(v)) and abs(float(v)) < 1e12 for v in last):
-        series.append(Series(f"after {d.history.last.k} steps", "line", (curve(last),)))
+        series.append(Series(f"after {plural(d.history.last.k, 'step')}", "line", (curve(last),)))
     if conv.optimum is not None:
         series.append(Series("least squares", "dashed", (curve(conv.optimum),)))
     x_sym, y_sym = sp.Symbol(base.label.name), sp.Symbol(obj.Y.label.name)
-    caption = (f"The data and the fitted curve after {d.history.last.k} steps"
+    caption = (f"The data and the fitted curve after {plural(d.history.last.k, 'step')}"
                + (" (dashed: the least-squares optimum)." if conv.optimum is not None else "."))
     return Figure("fit", caption, x_sym, y_sym, tuple(series))
 
