@@ -110,3 +110,17 @@ def test_outputs_are_deterministic(derivations):
         again = derivation(command)
         for fmt in ("markdown", "latex", "fragment", "beamer", "json", "terminal"):
             assert render(again, fmt) == render(derivations[key], fmt), (key, fmt)
+
+
+# -- wide rows ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("command", [
+    # the long conditions' left sides and the long derivative's right side once shared one alignat: 82 pt too wide
+    'fit --model "w1*x1 + w2*x2 + b" --params w1,w2,b --data {t}/houses.csv --y price --ridge 0.5',
+    # a wide substep in the Hessian's list of details: 38 pt too wide on one line of inline math
+    'diff "exp(-x^2)*sin(x)" --order 2',
+])
+def test_wide_rows_stay_on_the_page(command, tmp_path):
+    (tmp_path / "houses.csv").write_text("x1,x2,price\n1,2,10\n2,1,12\n3,4,20\n4,3,22\n5,5,28\n")
+    tex = render(derivation(command.replace("{t}", str(tmp_path))), "latex")
+    code, log = pdflatex(tex, tmp_path, "wide")
+    assert code == 0 and not _problems(log), _problems(log)[:5]

@@ -101,6 +101,7 @@ def aligned_row(row: Row, f: Flavour) -> str:
 # NOTE: a row of math wider than this (in em, estimated) is set on several lines; 30 em is about
 # 300 pt at 10 pt, which fits the text width of a default article (345 pt) and of our own (483 pt).
 LINE_EM = 30
+ITEM_EM = 26  # the same for a substep in a (nested) list, which is indented
 
 
 def _broken_side(expr, width: float) -> str | None:
@@ -170,6 +171,15 @@ def _inline(row: Row, f: Flavour) -> str:
     if row.tag:
         math += r" \qquad " + f"({row.tag})"
     rule = (row.rule + (f": {row.note}" if row.note else "")) if row.rule else row.note
+    if f.tags and row.lhs and rel and tex_width(math) > ITEM_EM:
+        # NOTE: inline math breaks only between top-level terms; a wide substep gets its right-hand side
+        # on a line of its own, a long sum broken term by term
+        rhs = row.rhs
+        if tex_width(rhs) > ITEM_EM - 2:
+            rhs = _broken_side(row.expr, ITEM_EM - 4) or rhs
+        rhs += (f" {row.value}" if row.value else "") + (r" \qquad " + f"({row.tag})" if row.tag else "")
+        return (f.inline(row.lhs) + r" \\ " + f.inline(f"{{}}{rel} {rhs}")
+                + (f.dash + f.emphasis(f.prose(rule)) if rule else ""))
     return f.inline(math) + (f.dash + f.emphasis(f.prose(rule)) if rule else "")
 
 
@@ -210,8 +220,45 @@ def _table(t: TableLayout, f: Flavour) -> dict:
             "totals": [cell(r"\Sigma")] + [cell(c) for c in t.totals] if t.totals is not None else None}
 
 
+def _widths(rows: list[Row]) -> tuple[float, float]:
+    """The estimated widths (em) of the left and the right column of an alignat holding ``rows``."""
+    lhs = max((tex_width(r.lhs) for r in rows if r.lhs), default=0.0)
+    rhs = max((tex_width(r.rhs + (f" {r.value}" if r.value else "")) for r in rows), default=0.0)
+    return lhs, rhs
+
+
+def _groups(rows: list[Row]) -> list[list[Row]]:
+    """``rows`` as one alignat, or — when the widest left side of one row and the widest right side of
+    another would together run off the page (an alignat gives every row both column widths) — as
+    several, split where a row starts with its own left side, consecutive rows kept together while
+    they fit."""
+    if sum(_widths(rows)) + 1.5 <= LINE_EM:
+        return [rows]
+    chains: list[list[Row]] = []
+    for r in rows:
+        if r.lhs or not chains:
+            chains.append([r])
+        else:
+            chains[-1].append(r)
+    groups = [chains[0]]
+    for chain in chains[1:]:
+        if sum(_widths(groups[-1] + chain)) + 1.5 <= LINE_EM:
+            groups[-1] = groups[-1] + chain
+        else:
+            groups.append(chain)
+    return groups
+
+
+def _blocks(b, f: Flavour, cap: int | None) -> list[dict]:
+    """The alignat environments of a block (LaTeX), its substeps after the last one."""
+    groups = _groups(b.rows) if f.tags else [b.rows]
+    out = [{"rows": [aligned_row(r, f) for r in g], "substeps": []} for g in groups]
+    out[-1]["substeps"] = _details(b, f, cap)
+    return out
+
+
 def _section(sec: SectionLayout, f: Flavour, cap: int | None, figure) -> dict:
-    blocks = [{"rows": [aligned_row(r, f) for r in b.rows], "substeps": _details(b, f, cap)} for b in sec.blocks]
+    blocks = [part for b in sec.blocks for part in _blocks(b, f, cap)]
     return {
         "figures": [figure(fig) for fig in sec.figures],
         "title": _rich(sec.title, f),
