@@ -124,3 +124,19 @@ def test_wide_rows_stay_on_the_page(command, tmp_path):
     tex = render(derivation(command.replace("{t}", str(tmp_path))), "latex")
     code, log = pdflatex(tex, tmp_path, "wide")
     assert code == 0 and not _problems(log), _problems(log)[:5]
+
+
+def test_beamer_frames_are_filled_by_height_not_by_count():
+    """A row holding a 10-row matrix counts as three ordinary rows, so a frame is not shrunk to fit six of them;
+    and a long rule note wraps beside its row instead of widening the display."""
+    from derive.render.beamer import ROWS_PER_FRAME, _by_height, _height, beamer_row
+    from derive.render.layout import Row
+
+    column = r"\begin{bmatrix}" + r" \\ ".join(str(k) for k in range(10)) + r"\end{bmatrix}"
+    tall, short = Row("X", "=", column), Row("a", "=", "1")
+    assert _height(short) == 1 and _height(tall) == 3
+    frames = _by_height([tall, short, tall, tall, short, short, short], ROWS_PER_FRAME)
+    assert [sum(_height(r) for r in fr) for fr in frames] == [4, 6, 3]  # never more than the budget of 6
+    assert [r for fr in frames for r in fr] == [tall, short, tall, tall, short, short, short]  # order kept
+    long_note = Row("a", "=", "1", rule="substitute the values", note="the largest fixed learning rate that converges")
+    assert r"\parbox" in beamer_row(long_note, 1) and r"\parbox" not in beamer_row(Row("a", "=", "1", rule="expand"), 1)

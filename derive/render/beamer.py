@@ -37,6 +37,7 @@ FIT_MACRO = r"""% \derivefit{H}{display}: the display, scaled down to the width 
   \ifdim\dimexpr\ht\derivebox+\dp\derivebox\relax>#1\sbox{\derivebox}{\resizebox*{!}{#1}{\usebox{\derivebox}}}\fi
   \par{\centering\usebox{\derivebox}\par}}"""
 ROWS_PER_FRAME = 6
+NOTE_CHARS = 28  # a rule note longer than this wraps beside its row
 TABLE_ROWS_PER_FRAME = 12
 ITEMS_PER_FRAME = 7
 
@@ -54,7 +55,11 @@ def beamer_row(row: Row, k: int) -> str:
     lhs = row.lhs if rel else row.lhs
     note = annotation_text(row)
     tag = f"({row.tag})" if row.tag else ""
-    side = r"\quad " + (rf"\text{{\scriptsize {latex_text(note)}}}" if note else "") + (rf"\ {tag}" if tag else "")
+    # NOTE: a long note wraps in a narrow box; on one line it widened the display, which \derivefit then
+    # shrank until the math was unreadable
+    text = (rf"\text{{\scriptsize {latex_text(note)}}}" if len(note) <= NOTE_CHARS else
+            rf"\parbox[t]{{0.24\linewidth}}{{\raggedright\scriptsize {latex_text(note)}}}") if note else ""
+    side = r"\quad " + text + (rf"\ {tag}" if tag else "")
     return " & ".join([_cell(k, mark), "", _cell(k, lhs), _cell(k, right), "",
                        _cell(k, side) if (note or tag) else ""])
 
@@ -63,6 +68,25 @@ def _frame(title: str, **parts) -> dict:
     """A frame for the template: every part present (empty unless given)."""
     return {"title": title, "intro": "", "rows": [], "outro": "", "reveal": 1, "details": [], "table": None,
             "figure": "", "caption": "", **parts}
+
+
+def _height(row: Row) -> int:
+    """About how many ordinary rows ``row`` is tall: a column of 10 entries counts as 3."""
+    lines = max(row.lhs.count(r"\\"), row.rhs.count(r"\\")) + 1
+    return max(1, (lines + 2) // 4)
+
+
+def _by_height(rows: list[Row], budget: int) -> list[list[Row]]:
+    """``rows`` in frames of at most ``budget`` ordinary rows' height (a row taller than that alone)."""
+    frames, current, used = [], [], 0
+    for r in rows:
+        h = _height(r)
+        if current and used + h > budget:
+            frames.append(current)
+            current, used = [], 0
+        current.append(r)
+        used += h
+    return frames + [current]
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -87,7 +111,7 @@ def render_beamer(derivation: Derivation, *, digits: int = 6) -> str:
         intro, outro = _rich(sec.intro, f), _rich(sec.outro, f)
         rows = [r for b in sec.blocks for r in b.rows]
         # NOTE: a section of only a table or a figure gets no empty frame before it
-        parts = _chunks(rows, ROWS_PER_FRAME) if rows else ([[]] if intro or outro else [])
+        parts = _by_height(rows, ROWS_PER_FRAME) if rows else ([[]] if intro or outro else [])
         for n, part in enumerate(parts):
             frames.append(_frame(title + (" (continued)" if n else ""), intro=intro if n == 0 else "",
                                  rows=[beamer_row(r, k) for k, r in enumerate(part, 1)],
