@@ -311,7 +311,8 @@ class _Fit:
         sym_A = sp.Matrix(p, p, lambda j, k: _n_for_sum_of_one(Sigma(phis[j] * phis[k]))
                           + (self.lam if (self.ridge is not None and j == k) else 0))
         sym_b = sp.Matrix(p, 1, lambda j, _: Sigma(phis[j] * target))
-        note = ("by n/2, substitute the prediction and split the sums" if self.long else "by n/2, then split the sums")
+        note = ("clear the constant factor, substitute the prediction and split the sums" if self.long
+                else "clear the constant factor, then split the sums")
         normal = [B.add(Step(Rule.EQ_MULTIPLY, c.after, sp.Eq((sym_A * theta)[j], sym_b[j], evaluate=False),
                              factor=N / 2, note=note), label=True)
                   for j, c in enumerate(self.conditions)]
