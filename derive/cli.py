@@ -377,12 +377,14 @@ FIT_TAKEN = frozenset({"L", "yhat"})
 
 def _check_fit_names(model, params, dataset) -> None:
     """Parameters must not name a data column, and no name may be one the formulas already use."""
-    from .notation import RESERVED
+    from .notation import RESERVED, row_indexed
 
     taken = RESERVED | FIT_TAKEN
     for p in params:
         if str(p) in taken:
             raise OptionError(f"--params: '{p}' is already used in the formulas; choose another name")
+        if row_indexed(str(p)):
+            raise OptionError(f"--params: {row_indexed(str(p))}")
         if str(p) in dataset.columns:
             raise OptionError(f"--params: '{p}' is also a column of {dataset.name}; choose another name "
                               f"for the parameter")

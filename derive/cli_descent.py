@@ -301,7 +301,11 @@ def _check_names(obj, args) -> None:
     """Parameter names must not be names the derivation gives its own quantities (η, g, θ, H, …)."""
     used = {"gd", args.optimizer} | ({"momentum", "adagrad", "rmsprop", "adam"} if args.compare_optimizers else set())
     what = ("--vars" if args.vars is not None else "--function") if obj.kind == "function" else "--params"
+    from .notation import row_indexed
+
     for p in obj.params:
+        if obj.kind != "function" and row_indexed(str(p)):
+            raise OptionError(f"{what}: {row_indexed(str(p))}")
         if own_name(str(p), "function" if obj.kind == "function" else "data", used):
             raise OptionError(f"{what}: '{p}' is a name the derivation uses for its own quantities (the learning "
                               f"rate, gradient, Hessian, step count or optimizer state); rename it, e.g. 'a' or 'w1'")

@@ -26,6 +26,14 @@ IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)?\Z")
 RESERVED = {"i", "n", "e", "E", "I", "pi", "oo", "S", "N", "O", "Q", "beta", "gamma", "zeta", "lambda"}
 
 
+def row_indexed(name: str) -> str | None:
+    """The fix when a parameter ``name`` would print as if it were indexed by the row (``x_i`` is xᵢ, like
+    the data xᵢ; ``w_n`` is wₙ), else None."""
+    base, _, sub = name.partition("_")
+    return f"'{name}' would print as indexed by the row ({sub}); choose another name, e.g. {base}_1" \
+        if sub in ("i", "n") else None
+
+
 def column(name: str) -> sp.IndexedBase:
     """The data column ``name`` as an indexed base; ``column('x')[I]`` is x_i."""
     return sp.IndexedBase(name, real=True)

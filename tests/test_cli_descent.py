@@ -128,6 +128,7 @@ BAD = [
     (["--dataset", "baby", "--params", "b,b"], ["--params", "must differ"]),
     (["--function", "log(x)", "--init=-1"], ["--init -1", "not defined", "inside the domain"]),
     (["--function", "x^2", "--init", "1e200"], ["--init 1e200", "beyond the bound of 1e150"]),
+    (["--dataset", "baby", "--params", "w_i,b"], ["--params", "indexed by the row"]),
     (["--data", "{d}/huge.csv"], ["sums of squares of the data exceed 1e150", "rescale"]),
     (["--function", "kappa^2", "--vars", "kappa"], ["--vars", "'kappa'", "rename it"]),
     (["--dataset", "baby", "--params", "eta,b"], ["--params", "'eta'", "rename it"]),

@@ -21,7 +21,7 @@ from ..algebra import sums
 from ..algebra.diff import Differentiator, derivative_chain
 from ..errors import OptionError
 from ..linalg import Column
-from ..notation import I, IDENTIFIER, N, RESERVED, Mean, Sigma, column, parameter
+from ..notation import I, IDENTIFIER, N, RESERVED, Mean, Sigma, column, parameter, row_indexed
 from ..render.printer import unicode
 from ..rules import Rule
 from ..steps import Builder, Derivation, Result, Step
@@ -45,6 +45,8 @@ def check_params(params, taken=()) -> tuple[str, str]:
             raise OptionError(f"--params: '{p}' is not a name; use letters, digits and one '_' (e.g. beta_1)")
         if p in RESERVED or p in taken:
             raise OptionError(f"--params: '{p}' is already used in the formulas; choose another name")
+        if row_indexed(p):
+            raise OptionError(f"--params: {row_indexed(p)}")
     if params[0] == params[1]:
         raise OptionError(f"--params: the two names must differ, got '{params[0]}' twice")
     return params[0], params[1]
