@@ -542,13 +542,14 @@ def _finish(derivation, fmt: str, args) -> int:
 
 def _fit(args):
     from .data import load_dataset, read_csv
-    from .parse import parse, parse_names
+    from .parse import constant_columns, parse, parse_names
 
     model = parse(args.model, "--model")
     params = parse_names(args.params, "--params")
     ridge = parse_ridge(args.ridge) if args.ridge is not None else None
     # NOTE: a model names its columns, so the whole file is kept (no --x); y defaults to 'y', else the last column.
     dataset = read_csv(args.data, y=args.y, all_columns=True) if args.data is not None else load_dataset(args.dataset)
+    constant_columns(args.model, dataset.columns)
     _check_fit_names(model, params, dataset)
 
     from .problems.fit import fit

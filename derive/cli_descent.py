@@ -143,7 +143,7 @@ def _numbers(text: str, what: str) -> list[Fraction]:
 def objective(args):
     """The objective the options describe: a function, a model on data, or the regression line."""
     from .data import load_dataset, read_csv
-    from .parse import parse, parse_names
+    from .parse import constant_columns, parse, parse_names
     from .problems import objective as obj
 
     if args.function is not None:
@@ -169,6 +169,7 @@ def objective(args):
         params = parse_names(args.params, "--params")
         dataset = read_csv(args.data, y=args.y, all_columns=True) if args.data is not None else \
             load_dataset(args.dataset or "salary")
+        constant_columns(args.model, dataset.columns)
         y = args.y or dataset.y
         if y not in dataset.columns:
             raise OptionError(f"--y: no column '{y}' in {dataset.name}; columns: {', '.join(dataset.columns)}")

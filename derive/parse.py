@@ -33,7 +33,7 @@ FUNCTIONS = {
     "tan": sp.tan, "abs": sp.Abs, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
     "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
 }
-CONSTANTS = {"pi": sp.pi, "E": sp.E}
+CONSTANTS = {"pi": sp.pi, "E": sp.E, "e": sp.E}  # e^x is exp(x), as a student writes it
 FORBIDDEN_WORDS = {"lambda", "import", "exec", "eval", "open", "class", "def", "for", "while", "if", "else",
                    "and", "or", "not", "in", "is", "None", "True", "False", "print", "getattr", "globals"}
 
@@ -276,6 +276,16 @@ def parse(text: str, what: str = "expression") -> sp.Basic:
         raise ExpressionError(f"{what} '{text[:60]}': a part of it is undefined (such as log(0) or 1/0); "
                               f"remove it")
     return result
+
+
+def constant_columns(text: str, columns) -> None:
+    """A model that writes a column named like a constant (e, E, pi) would read Euler's number or π
+    instead of the column: refused, with the fix."""
+    for name in sorted(set(CONSTANTS) & set(columns)):
+        if re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_(])", text):
+            what = "Euler's number e" if CONSTANTS[name] == sp.E else "the constant π"
+            raise ExpressionError(f"--model: '{name}' is read as {what}, but it is "
+                                  f"also a column of the data; rename the column (and use the new name in the model)")
 
 
 def parse_names(text: str, what: str = "--vars") -> tuple[sp.Symbol, ...]:

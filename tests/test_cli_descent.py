@@ -129,6 +129,7 @@ BAD = [
     (["--function", "log(x)", "--init=-1"], ["--init -1", "not defined", "inside the domain"]),
     (["--function", "x^2", "--init", "1e200"], ["--init 1e200", "beyond the bound of 1e150"]),
     (["--dataset", "baby", "--params", "w_i,b"], ["--params", "indexed by the row"]),
+    (["--data", "{d}/ecol.csv", "--model", "a*e + b", "--params", "a,b"], ["'e' is read as Euler's number", "rename"]),
     (["--data", "{d}/huge.csv"], ["sums of squares of the data exceed 1e150", "rescale"]),
     (["--function", "kappa^2", "--vars", "kappa"], ["--vars", "'kappa'", "rename it"]),
     (["--dataset", "baby", "--params", "eta,b"], ["--params", "'eta'", "rename it"]),
@@ -144,6 +145,7 @@ BAD = [
 def test_bad_input(argv, pieces, existing, tmp_path, tmp_path_factory, capsys):
     data = tmp_path_factory.mktemp("data")  # input files live apart: tmp_path must stay empty
     (data / "huge.csv").write_text("x,y\n1e155,2\n2e155,3\n3e155,5\n")
+    (data / "ecol.csv").write_text("e,y\n1,2\n2,3\n3,5\n")
     argv = [a.replace("{d}", str(data)) for a in argv]
     if existing:
         (tmp_path / "out.md").write_text(OLD)
