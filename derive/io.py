@@ -37,6 +37,8 @@ class _Pending:
 def _probe(target: Path, label: str) -> Path:
     """The file to write for ``target`` (a link is followed); an unusable path raises OptionError."""
     try:
+        if target.exists() and not target.is_file() and not target.is_dir():
+            return target  # a device or a pipe (/dev/stdout is a link to one): written through, as named
         if target.is_symlink():  # write the file the link points to, and keep the link
             target = target.resolve()
         if target.is_dir():

@@ -292,3 +292,10 @@ def test_the_hessian_at_a_point_is_the_second_derivatives_there(seed, capsys):
     assert got["d2f/da^2"] == sp.diff(f, a, 2).subs(at)
     assert got["d2f/da db"] == sp.diff(f, a, b).subs(at)
     assert got["d2f/db^2"] == sp.diff(f, b, 2).subs(at)
+
+
+def test_a_constant_hessian_at_a_point_says_so(capsys):
+    assert main(["diff", "x^2 + y^2", "--order", "2", "--at", "x=1,y=2"]) == 0
+    out = capsys.readouterr().out
+    section = out.split("The Hessian at x = 1, y = 2", 1)[1].split("Result", 1)[0]
+    assert "The Hessian is the same at every point." in section

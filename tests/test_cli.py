@@ -440,3 +440,12 @@ def test_pyproject_lists_every_package():
     assert setuptools["package-dir"] == {"derive.templates": "templates"}
     assert (ROOT / "templates" / "__init__.py").is_file(), "editable installs need templates/__init__.py"
     assert config["project"]["scripts"] == {"derive": "derive.cli:main"}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="this system has no /dev/stdout")
+def test_o_dev_stdout_into_a_pipe(tmp_path):
+    """/dev/stdout is a link to a pipe here: written through as named, in the terminal format (no extension)."""
+    code, out, err = run_subprocess(["diff", "x^2", "-o", "/dev/stdout"], tmp_path)
+    assert (code, err) == (0, "") and "df/dx = 2 x" in out
+    code, out, err = run_subprocess(["diff", "x^2", "--format", "markdown", "-o", "/dev/stdout"], tmp_path)
+    assert (code, err) == (0, "") and "$$" in out

@@ -80,6 +80,8 @@ def test_seed_004_minimum_json(capsys):
 DIFF = [
     (["diff", "(x + y + z)^2", "--wrt", "y"], ["2*(x + y + z)"]),
     (["diff", "e^x + E*y + pi*x", "--wrt", "x"], ["exp(x) + pi"]),  # e and E are Euler's number, as written
+    (["diff", "x*abs(x)", "--at", "x=0"], ["0"]),  # both one-sided derivatives are 0: differentiable
+    (["diff", "abs(x)^3", "--at", "x=0"], ["0"]),
     (["diff", "x^2 - 4*x + 5", "--at", "x=0"], ["-4"]),
     (["diff", SEED_004], ["6*a - b + 1", "2*b - a"]),  # default: every variable, sorted
     (["diff", SEED_004, "--wrt", "b,a"], ["2*b - a", "6*a - b + 1"]),

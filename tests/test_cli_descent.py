@@ -131,6 +131,7 @@ BAD = [
     (["--dataset", "baby", "--params", "w_i,b"], ["--params", "indexed by the row"]),
     (["--data", "{d}/ecol.csv", "--model", "a*e + b", "--params", "a,b"], ["'e' is read as Euler's number", "rename"]),
     (["--data", "{d}/huge.csv"], ["sums of squares of the data exceed 1e150", "rescale"]),
+    (["--data", "{d}/huge.csv", "--model", "a*sqrt(x) + b", "--params", "a,b"], ["values reach 3e+155", "rescale"]),
     (["--function", "kappa^2", "--vars", "kappa"], ["--vars", "'kappa'", "rename it"]),
     (["--dataset", "baby", "--params", "eta,b"], ["--params", "'eta'", "rename it"]),
     (["--dataset", "baby", "--params", "m,b", "--optimizer", "adam"], ["--params", "'m'", "rename it"]),

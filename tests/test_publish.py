@@ -138,5 +138,7 @@ def test_beamer_frames_are_filled_by_height_not_by_count():
     frames = _by_height([tall, short, tall, tall, short, short, short], ROWS_PER_FRAME)
     assert [sum(_height(r) for r in fr) for fr in frames] == [4, 6, 3]  # never more than the budget of 6
     assert [r for fr in frames for r in fr] == [tall, short, tall, tall, short, short, short]  # order kept
+    side_by_side = Row("X^T X", "=", column.replace("bmatrix}", "bmatrix}", 1) + " " + column)
+    assert _height(side_by_side) == 3  # the tallest matrix decides
     long_note = Row("a", "=", "1", rule="substitute the values", note="the largest fixed learning rate that converges")
     assert r"\parbox" in beamer_row(long_note, 1) and r"\parbox" not in beamer_row(Row("a", "=", "1", rule="expand"), 1)

@@ -130,7 +130,8 @@ class _Calculus:
     def hessian_at(self, point: dict) -> list[Result]:
         """The Hessian evaluated exactly at the point (a verified step), one result per second derivative."""
         B = self.B
-        B.section(("The Hessian at ",) + _point(point), "")
+        B.section(("The Hessian at ",) + _point(point),
+                  "The Hessian is the same at every point." if self.H.free_symbols.isdisjoint(self.vars) else "")
         B.data = dict(point)
         values = self.H.applyfunc(lambda e: _real_value(e, point, "a second derivative"))
         Hp = self.show(Step(Rule.AT_POINT, self.H.applyfunc(lambda e: _plugged(e, point)), values,
@@ -332,9 +333,11 @@ class _Calculus:
         for k, fam in enumerate(self.families, 1):
             free = [v for v in self.vars if v not in fam]
             whole = self.family(fam)
-            real = all(val.is_real for val in fam.values())  # √(1 − x²) is real only for |x| ≤ 1
+            # √(1 − x²) is real only for |x| ≤ 1; 1/b is real wherever it is defined (b ≠ 0)
+            nonzero = {v: sp.Symbol(v.name, real=True, nonzero=True) for v in free}
+            real = all(val.xreplace(nonzero).is_real for val in fam.values())
             B.section((f"Family {k}: ",) + _point(whole) + (", any ",) + _listed(free)
-                      + (() if real else (" where this is real",)),
+                      + (() if real else (" where this is defined and real",)),
                       ("Substituting the family into the gradient gives zero whatever the value of ",)
                       + _listed(free) + ((".",) if real else (" for which the family is real.",))
                       + (" Along a curve of critical points the gradient stays zero, so the Hessian maps the "
@@ -450,12 +453,21 @@ def _real_value(expr: sp.Basic, point: dict, what: str) -> sp.Basic:
 
 
 def _differentiable(expr: sp.Basic, grad, point: dict) -> None:
-    """f must be differentiable at the point: |u| and sign(u) have a corner or a jump where u = 0, where
-    sympy's derivative sign(u)·u' would give a value that is not a derivative (|x| at x = 0 is not 0)."""
+    """f must be differentiable at the point. Where u = 0, sympy writes the derivative of |u| as sign(u)·u',
+    which gives sign(0) = 0 whether or not |u| has a corner there: the gradient is taken with sign(u) = 1
+    and with sign(u) = −1 (the two sides), and a point where they differ is refused (|x| at 0; x·|x| and
+    |x|³ are differentiable there and pass)."""
     where = ", ".join(f"{v} = {sp.sstr(c)}" for v, c in point.items())
-    kinks = [a.args[0] for a in expr.atoms(sp.Abs, sp.sign)] + [a.args[0] for e in grad for a in e.atoms(sp.sign)]
-    for u in kinks:
-        if sp.simplify(u.xreplace(point)) == 0:
+    kinks = {a.args[0] for a in expr.atoms(sp.Abs, sp.sign)} | {a.args[0] for e in grad for a in e.atoms(sp.sign)}
+    for u in sorted(kinks, key=sp.default_sort_key):
+        if sp.simplify(u.xreplace(point)) != 0:
+            continue
+        sides = []
+        for s in (1, -1):
+            side = [e.replace(lambda t: isinstance(t, sp.sign) and t.args[0] == u, lambda t: sp.Integer(s))
+                    for e in grad]
+            sides.append([sp.simplify(e.xreplace(point)) for e in side])
+        if any(sp.simplify(a - b) != 0 for a, b in zip(*sides)):
             raise ExpressionError(f"--at {where}: f is not differentiable there (|{sp.sstr(u)}| has a corner where "
                                   f"{sp.sstr(u)} = 0); choose another point")
 

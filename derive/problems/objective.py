@@ -224,6 +224,13 @@ class CurveData(_DataObjective):
         super().__init__(dataset, model_i, params, Y, cols, loss)
         self.partials = [sp.diff(model_i, p) for p in self.params]
         columns = {base: self.data[base] for base in cols}
+        # NOTE: evaluated in float64 row by row; values whose squares pass 1e150 would overflow there, and the
+        # run would be reported as starting outside the domain
+        big = [abs(v) for v in self.ys] + [abs(_frac(v)) for base in cols for v in self.data[base]]
+        if big and max(big) ** 2 > FLOAT_SAFE:
+            raise DataError(f"{self.dataset.name}: the data's values reach {float(max(big)):.3g}, whose squares are "
+                            "beyond what gradient descent can carry on in float64; rescale the columns (e.g. "
+                            "divide by a power of ten) and run again")
         try:
             self._model_f = compile_float(model_i, self.params, columns)
             self._partial_f = [compile_float(d, self.params, columns) for d in self.partials]

@@ -20,6 +20,8 @@ Example:
 """
 from __future__ import annotations
 
+import re
+
 from ..steps import Derivation
 from .layout import Row, layout
 from .pgf import PREAMBLE as PGF_PREAMBLE
@@ -52,7 +54,7 @@ def beamer_row(row: Row, k: int) -> str:
     rel = {":=": r"\mathrel{:=}", "≈": r"\approx"}.get(row.rel, row.rel)
     mark = r"\iff\quad" if row.iff and not row.start else ""
     right = (f"{rel} {row.rhs}" + (f" {row.value}" if row.value else "")) if rel else ""
-    lhs = row.lhs if rel else row.lhs
+    lhs = row.lhs
     note = annotation_text(row)
     tag = f"({row.tag})" if row.tag else ""
     # NOTE: a long note wraps in a narrow box; on one line it widened the display, which \derivefit then
@@ -71,8 +73,10 @@ def _frame(title: str, **parts) -> dict:
 
 
 def _height(row: Row) -> int:
-    """About how many ordinary rows ``row`` is tall: a column of 10 entries counts as 3."""
-    lines = max(row.lhs.count(r"\\"), row.rhs.count(r"\\")) + 1
+    """About how many ordinary rows ``row`` is tall: a column of 10 entries counts as 3 (the tallest
+    matrix decides; matrices side by side do not add up)."""
+    lines = max((m.count(r"\\") + 1 for side in (row.lhs, row.rhs)
+                 for m in re.findall(r"\\begin\{[bv]matrix\}(.*?)\\end\{[bv]matrix\}", side)), default=1)
     return max(1, (lines + 2) // 4)
 
 
