@@ -25,6 +25,7 @@ from typing import Sequence
 
 from .errors import OptionError
 from .problems.objective import NotExact
+from .render.numbers import decimal_scale
 
 READABLE_DIGITS = 12
 READABLE_FRACTION = 10**6
@@ -48,17 +49,9 @@ def readable(v) -> bool:
         return False
     if num < READABLE_FRACTION and den < READABLE_FRACTION:
         return True
-    d = den
-    twos = fives = 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    if d != 1:
+    scale = decimal_scale(den)  # v = num * 10**scale / den / 10**scale, an integer over 10**scale
+    if scale is None:
         return False
-    scale = max(twos, fives)  # v = num * 10**scale / den / 10**scale, an integer over 10**scale
     digits = len(str(num * 10**scale // den).strip("0") or "0")
     return digits <= READABLE_DIGITS
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..optim import readable
-from ..render.numbers import rounded_float
+from ..render.numbers import decimal_scale, rounded_float
 from .regression_numbers import shown
 
 ETA = sp.Symbol("eta", positive=True)
@@ -51,11 +51,7 @@ def is_readable(v) -> bool:
 
 def terminates(v: sp.Rational) -> bool:
     """A rational with a terminating decimal expansion."""
-    q = int(v.q)
-    for f in (2, 5):
-        while q % f == 0:
-            q //= f
-    return q == 1
+    return decimal_scale(int(v.q)) is not None
 
 
 def as_shown(v) -> sp.Basic:

@@ -28,6 +28,23 @@ def _fraction(r) -> Fraction:
     return Fraction(int(r.p), int(r.q))
 
 
+def decimal_scale(den: int) -> int | None:
+    """The least k with ``den`` dividing 10**k (a fraction over ``den`` is then a terminating decimal with
+    k places), or None when ``den`` has a prime factor other than 2 and 5.
+
+    >>> decimal_scale(8), decimal_scale(50), decimal_scale(3)
+    (3, 2, None)
+    """
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    return max(twos, fives) if den == 1 else None
+
+
 def terminating(r) -> str | None:
     """The exact decimal expansion of ``r`` if it terminates, else None.
 
@@ -35,17 +52,9 @@ def terminating(r) -> str | None:
     ('0.125', None)
     """
     f = _fraction(r)
-    q = f.denominator
-    twos = fives = 0
-    while q % 2 == 0:
-        q //= 2
-        twos += 1
-    while q % 5 == 0:
-        q //= 5
-        fives += 1
-    if q != 1:
+    scale = decimal_scale(f.denominator)
+    if scale is None:
         return None
-    scale = max(twos, fives)
     scaled = abs(f.numerator) * 10**scale // f.denominator  # exact: the denominator divides 10**scale
     text = str(scaled).rjust(scale + 1, "0")
     whole, frac = (text[:-scale], text[-scale:]) if scale else (text, "")
