@@ -19,45 +19,39 @@ from . import numbers
 _BIG = (sp.Sum, sp.Integral, sp.Product)
 
 
-def is_written(expr: sp.Basic) -> bool:
-    """True for a compound expression of rational numbers only, with integer powers: arithmetic
-    that was written out unevaluated (an evaluated one would be a single number)."""
+def _arithmetic(expr: sp.Basic) -> str | None:
+    """"exact" for a compound expression of rational numbers only, with integer powers; "float" when
+    its numbers include floating-point ones; None for anything else (a symbol, a function, an atom)."""
     if isinstance(expr, sp.UnevaluatedExpr):
-        return expr.args[0].is_Rational or is_written(expr.args[0])
+        inner = expr.args[0]
+        return ("exact" if inner.is_Rational else "float" if inner.is_Float else None) or _arithmetic(inner)
     if expr.is_Atom or not isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
-        return False
-    for node in sp.preorder_traversal(expr):
-        if node.is_Atom:
-            if not node.is_Rational:
-                return False
-        elif isinstance(node, sp.Pow):
-            if not node.exp.is_Integer:
-                return False
-        elif not isinstance(node, (sp.Add, sp.Mul, sp.UnevaluatedExpr)):
-            return False
-    return True
-
-
-def is_float_arithmetic(expr: sp.Basic) -> bool:
-    """True for arithmetic written out like :func:`is_written` whose numbers include floating-point
-    ones: a computation in floating point shown step by step (``7.97882·10¹⁰ / 1.26912·10¹²``)."""
-    if isinstance(expr, sp.UnevaluatedExpr):
-        return expr.args[0].is_Float or is_float_arithmetic(expr.args[0])
-    if expr.is_Atom or not isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
-        return False
+        return None
     floats = False
     for node in sp.preorder_traversal(expr):
         if node.is_Atom:
             if node.is_Float:
                 floats = True
             elif not node.is_Rational:
-                return False
+                return None
         elif isinstance(node, sp.Pow):
             if not node.exp.is_Integer:
-                return False
+                return None
         elif not isinstance(node, (sp.Add, sp.Mul, sp.UnevaluatedExpr)):
-            return False
-    return floats
+            return None
+    return "float" if floats else "exact"
+
+
+def is_written(expr: sp.Basic) -> bool:
+    """True for a compound expression of rational numbers only, with integer powers: arithmetic
+    that was written out unevaluated (an evaluated one would be a single number)."""
+    return _arithmetic(expr) == "exact"
+
+
+def is_float_arithmetic(expr: sp.Basic) -> bool:
+    """True for arithmetic written out like :func:`is_written` whose numbers include floating-point
+    ones: a computation in floating point shown step by step (``7.97882·10¹⁰ / 1.26912·10¹²``)."""
+    return _arithmetic(expr) == "float"
 
 
 def number_of(expr: sp.Basic) -> sp.Number | None:
@@ -153,9 +147,13 @@ class DeriveMixin:
     """What both printers share: the written-arithmetic mode."""
 
     _written = 0
+    # NOTE: the LaTeX printer also writes float arithmetic out (a quotient as a fraction, never a double
+    # superscript such as 1.26912 \cdot 10^{12}^{-1})
+    _written_floats = False
 
     def _print(self, expr, **kwargs):
-        if not self._written and isinstance(expr, sp.Basic) and is_written(expr):
+        if not self._written and isinstance(expr, sp.Basic) and (
+                is_written(expr) or (self._written_floats and is_float_arithmetic(expr))):
             self._written += 1
             try:
                 return super()._print(expr, **kwargs)

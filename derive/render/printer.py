@@ -28,7 +28,7 @@ import sympy as sp
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter
 
-from .forms import (DeriveMixin, compact_derivative, is_float_arithmetic, is_operator, is_written, negate,
+from .forms import (DeriveMixin, compact_derivative, is_operator, is_written, negate,
                     number_of, positive_first, uses_partial, written_parts)
 
 
@@ -39,17 +39,7 @@ class DeriveLatexPrinter(DeriveMixin, LatexPrinter):
     'x_{i}'
     """
 
-    def _print(self, expr, **kwargs):
-        # NOTE: arithmetic on floating-point numbers written out (a float computation shown step by
-        # step) prints as written arithmetic does: a quotient as a fraction, a power of a number in
-        # scientific notation in parentheses, never 1.26912 \cdot 10^{12}^{-1} (a double superscript).
-        if not self._written and isinstance(expr, sp.Basic) and is_float_arithmetic(expr):
-            self._written += 1
-            try:
-                return super()._print(expr, **kwargs)
-            finally:
-                self._written -= 1
-        return super()._print(expr, **kwargs)
+    _written_floats = True  # a float computation shown step by step prints as written arithmetic does
 
     # -- notation ---------------------------------------------------------------------------------
     def _split_super_sub(self, name: str):
