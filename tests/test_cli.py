@@ -66,6 +66,42 @@ def test_version(capsys):
     assert rc == 0 and out.startswith("derive ") and err == ""
 
 
+def test_version_in_a_process(tmp_path):
+    """--version looks the version up only when asked (the action is lazy); it still answers."""
+    rc, out, err = run_subprocess(["--version"], tmp_path)
+    assert rc == 0 and out.startswith("derive ") and out.endswith("\n") and err == ""
+
+
+def test_fast_exit_keeps_the_whole_output(tmp_path, capsys):
+    """The console script ends with os._exit after flushing: a process prints exactly what main()
+    prints in-process (every line, the last one included), and its exit status is main()'s."""
+    argv = ["linear-regression", "--data", "d.csv", "--params", "m,c", "--format", "markdown"]
+    (tmp_path / "d.csv").write_text("x,y\n1,2\n2,3.5\n4,4\n7,9\n")
+    code, out, err = run_subprocess(argv, tmp_path)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        rc, expected, _ = run_inprocess(argv, capsys)
+    finally:
+        os.chdir(cwd)
+    assert (code, err, rc) == (0, "", 0)
+    assert out == expected and len(out) > 2000
+    code, out, err = run_subprocess(["linear-regression", "--data", "missing.csv"], tmp_path)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "missing.csv" in err
+    code, out, err = run_subprocess(["linear-regression", "--dataset", "baby", "-o", "baby.tex"], tmp_path)
+    assert (code, out, err) == (0, "", "") and (tmp_path / "baby.tex").read_text().rstrip().endswith(r"\end{document}")
+
+
+def test_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """``derive … | head -1``: the pipe closes before the output is flushed; the command stops quietly."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    p = subprocess.run(f"'{sys.executable}' -m derive linear-regression --dataset salary | head -c 20",
+                       shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0 and len(p.stdout) == 20
+    assert "Traceback" not in p.stderr and "Error" not in p.stderr, p.stderr
+
+
 def test_datasets(capsys):
     rc, out, err = run_inprocess(["datasets"], capsys)
     assert rc == 0 and err == ""
@@ -439,7 +475,7 @@ def test_pyproject_lists_every_package():
     assert found - {"derive.templates"} <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
     assert setuptools["package-dir"] == {"derive.templates": "templates"}
     assert (ROOT / "templates" / "__init__.py").is_file(), "editable installs need templates/__init__.py"
-    assert config["project"]["scripts"] == {"derive": "derive.cli:main"}
+    assert config["project"]["scripts"] == {"derive": "derive.cli:run"}
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="this system has no /dev/stdout")
