@@ -648,6 +648,9 @@ def run() -> None:
     down the interpreter would then free sympy's caches object by object, about 0.15 s of the run
     for nothing, so the process ends with os._exit. Nothing registers atexit handlers.
     """
+    from . import background
+
+    background.ENABLED = True  # a command may start slow, independent work in a second process
     code = main()
     try:
         sys.stdout.flush()

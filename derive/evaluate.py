@@ -99,9 +99,11 @@ def evaluate_column(expr: sp.Basic, env: Mapping, n: int, var: sp.Symbol = I) ->
 
 class _Eval:
     def __init__(self, env: Mapping):
-        self.env = dict(env)
+        # NOTE: numbers bound to names are read as fractions once, here, not at every occurrence
+        self.env = {k: _fraction(v) if isinstance(v, sp.Rational) else v for k, v in env.items()}
         self.cache: dict = {}
         self.columns: dict = {}
+        self.cells: dict = {}  # a data sequence's entries as fractions, converted once (see _indexed)
 
     def run(self, e: sp.Basic) -> Fraction:
         # NOTE: dispatch on the exact type first (fast); fall back to isinstance for subclasses.
@@ -116,9 +118,12 @@ class _Eval:
         return _fraction(e)
 
     def _symbol(self, e) -> Fraction:
-        if e not in self.env:
+        value = self.env.get(e, self)
+        if type(value) is Fraction:
+            return value
+        if value is self:
             raise Unsupported(f"unbound symbol {e}")
-        return _as_fraction(self.env[e])
+        return _as_fraction(value)
 
     def _add(self, e) -> Fraction:
         return sum((self.run(a) for a in e.args), Fraction(0))
@@ -138,11 +143,17 @@ class _Eval:
         return base ** int(e.exp)
 
     def _indexed(self, e) -> Fraction:
-        seq = self.env.get(e.base)
-        if seq is None:
-            raise Unsupported(f"unbound data {e.base}")
-        k = self.run(e.indices[0])
-        return _as_fraction(seq[int(k) - 1])
+        base = e.base
+        cells = self.cells.get(base)
+        if cells is None:
+            seq = self.env.get(base)
+            if seq is None:
+                raise Unsupported(f"unbound data {base}")
+            cells = self.cells[base] = _Cells(seq)
+        (index,) = e.indices
+        k = self.env.get(index) if index.is_Symbol else None
+        k = k if type(k) is int else int(self.run(index))
+        return cells[k - 1]
 
     def _mean(self, e) -> Fraction:
         if e not in self.cache:
@@ -151,6 +162,13 @@ class _Eval:
 
     def _unevaluated(self, e) -> Fraction:
         return self.run(e.args[0])
+
+    def _determinant(self, e) -> Fraction:
+        """det of an explicit square matrix, its entries evaluated, by exact elimination."""
+        m = e.arg
+        if not isinstance(m, sp.MatrixBase) or not m.is_square:
+            raise Unsupported("determinant of a matrix that is not written out")
+        return _det([[self.run(v) for v in m.row(r)] for r in range(m.rows)])
 
     def _sum(self, e: sp.Sum) -> Fraction:
         (var, lo, hi), *rest = e.limits
@@ -269,6 +287,50 @@ class _Eval:
         raise _RowWise
 
 
+def _det(rows: list[list[Fraction]]) -> Fraction:
+    """The determinant by Gaussian elimination over the rationals (exact).
+
+    >>> _det([[Fraction(2), Fraction(1)], [Fraction(4), Fraction(3)]])
+    Fraction(2, 1)
+    >>> _det([[Fraction(0), Fraction(1)], [Fraction(1), Fraction(0)]])
+    Fraction(-1, 1)
+    """
+    rows = [list(r) for r in rows]
+    det = Fraction(1)
+    for c in range(len(rows)):
+        pivot = next((r for r in range(c, len(rows)) if rows[r][c] != 0), None)
+        if pivot is None:
+            return Fraction(0)
+        if pivot != c:
+            rows[c], rows[pivot] = rows[pivot], rows[c]
+            det = -det
+        det *= rows[c][c]
+        for r in range(c + 1, len(rows)):
+            f = rows[r][c] / rows[c][c]
+            if f:
+                rows[r] = [a - f * b for a, b in zip(rows[r], rows[c])]
+    return det
+
+
+class _Cells:
+    """A data sequence read as fractions, each entry converted on first use (a sum over a random
+    instance reads the same few entries many times)."""
+
+    __slots__ = ("seq", "done")
+
+    def __init__(self, seq):
+        # NOTE: a Column holds its entries as plain ints and fractions already
+        self.seq, self.done = (seq.cells if isinstance(seq, Column) else seq), {}
+
+    def __getitem__(self, k: int) -> Fraction:
+        value = self.done.get(k)
+        if value is None:
+            if k < 0:  # NOTE: row 0 (or below) does not exist; Python would read from the end
+                raise Unsupported(f"row {k + 1} of a data column")
+            value = self.done[k] = _as_fraction(self.seq[k])
+        return value
+
+
 def _prod(values) -> Fraction:
     out = Fraction(1)
     for v in values:
@@ -297,10 +359,10 @@ def _product(a: dict, b: dict) -> dict:
 _ORDERED = [
     (sp.Number, _Eval._number), (sp.Symbol, _Eval._symbol), (sp.Add, _Eval._add), (sp.Mul, _Eval._mul),
     (sp.Pow, _Eval._pow), (sp.Indexed, _Eval._indexed), (sp.Sum, _Eval._sum), (Mean, _Eval._mean),
-    (sp.UnevaluatedExpr, _Eval._unevaluated),
+    (sp.UnevaluatedExpr, _Eval._unevaluated), (sp.Determinant, _Eval._determinant),
 ]
 _DISPATCH: dict = {}
 for _cls in (sp.Integer, sp.Rational, sp.core.numbers.One, sp.core.numbers.Zero, sp.core.numbers.NegativeOne,
              sp.core.numbers.Half, sp.Symbol, sp.Dummy, sp.Add, sp.Mul, sp.Pow, sp.Indexed, sp.Sum,
-             sp.UnevaluatedExpr):
+             sp.UnevaluatedExpr, sp.Determinant):
     _DISPATCH[_cls] = next(h for t, h in _ORDERED if issubclass(_cls, t))

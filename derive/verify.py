@@ -39,6 +39,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import replace
 from typing import Mapping
@@ -213,12 +214,49 @@ def evaluate_on(expr: sp.Basic, data: Mapping, defs: Mapping | None = None) -> s
         return _Instance(random.Random(0), data)._slow(expr)
 
 
+def _occurs_free(e: sp.Basic, v: sp.Symbol) -> bool:
+    """``v in e.free_symbols``, without sympy's way of computing a Σ's free symbols (it rebuilds the
+    whole summand, every x[i] anew, at each call; the verifier asks for every step).
+
+    >>> from derive.notation import Sigma, column
+    >>> x = column("x")
+    >>> _occurs_free(Sigma(x[I]) + x[I], I), _occurs_free(Sigma(x[I]) * N, I)
+    (True, False)
+    """
+    if e == v:
+        return True
+    if isinstance(e, sp.Sum):  # as sympy reads the limits, innermost first: bound, then its bounds
+        free = _occurs_free(e.function, v)
+        for var, *bounds in e.limits:
+            free = (free and var != v) or any(_occurs_free(bound, v) for bound in bounds)
+        return free
+    if isinstance(e, (sp.Subs, sp.Lambda)) or (isinstance(e, sp.concrete.expr_with_limits.ExprWithLimits)):
+        return v in e.free_symbols  # other binders: sympy's own rule
+    return any(_occurs_free(a, v) for a in e.args)
+
+
 def _needs_instances(expr: sp.Basic) -> bool:
     return _Scan(expr).needs
 
 
 def _eval_derivatives(e: sp.Basic) -> sp.Basic:
-    return e.replace(lambda t: isinstance(t, (sp.Derivative, sp.Subs)), lambda t: t.doit(deep=False)) if e.has(sp.Derivative, sp.Subs) else e
+    """``e`` with every derivative (and Subs) evaluated by sympy's own diff.
+
+    NOTE: a derivation checks the same derivative in several steps (the after of one step is the
+    before of the next), so results are remembered; the result depends on the expression alone,
+    and sympy's equality tells apart even floats of different precision.
+    """
+    if not e.has(sp.Derivative, sp.Subs):
+        return e
+    try:
+        return _derivatives_evaluated(e)
+    except TypeError:  # unhashable (a mutable matrix): evaluate without remembering
+        return _derivatives_evaluated.__wrapped__(e)
+
+
+@functools.lru_cache(maxsize=512)
+def _derivatives_evaluated(e: sp.Basic) -> sp.Basic:
+    return e.replace(lambda t: isinstance(t, (sp.Derivative, sp.Subs)), lambda t: t.doit(deep=False))
 
 
 def _mentions_unknowns(e: sp.Basic) -> bool:
@@ -342,7 +380,7 @@ class _Equal:
         """Compare both sides exactly at random instances, evaluating each side on its own."""
         done = 0
         # NOTE: a summation index that occurs only bound (inside Σ) takes no random value that matters
-        unbound = scan.symbols - ({I} if I not in (a.free_symbols | b.free_symbols) else set())
+        unbound = scan.symbols - ({I} if not (_occurs_free(a, I) or _occurs_free(b, I)) else set())
         for _ in range(TRIALS * 6):
             inst = _Instance(self.rng, self.data)
             try:

@@ -38,3 +38,26 @@ def test_unsupported_nodes_are_reported():
         evaluate(sp.exp(w), DATA)
     with pytest.raises(Unsupported):
         evaluate(sp.Symbol("z"), DATA)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_determinants_of_random_matrices_match_sympy(seed):
+    """det of an explicit matrix (the Hessian step) is computed by exact elimination, zero pivots included."""
+    import random
+
+    rng = random.Random(seed)
+    size = rng.randint(1, 4)
+    entries = [[sp.Rational(rng.randint(-3, 3), rng.randint(1, 3)) * (w if rng.random() < 0.3 else 1)
+                for _ in range(size)] for _ in range(size)]
+    if seed % 2:  # a zero first pivot, so that rows must be swapped
+        entries[0][0] = sp.S.Zero
+    m = sp.ImmutableMatrix(entries)
+    got = evaluate(sp.Determinant(m), {w: Fraction(3, 4)})
+    assert sp.Rational(got.numerator, got.denominator) == m.det().xreplace({w: sp.Rational(3, 4)})
+
+
+def test_a_row_that_does_not_exist_is_not_read_from_the_end():
+    """x[0] is no entry of a 1-based column; Python's x[-1] must not stand in for it."""
+    with pytest.raises(Unsupported):
+        evaluate(x[0], DATA)
+    assert evaluate(x[4], DATA) == 5

@@ -225,3 +225,31 @@ def test_the_tests_recheck_catches_a_wrong_step_that_claims_to_be_verified():
         assert_verified(Derivation("t", "t", (Section("s", steps=(good, forged)),)))
     with pytest.raises(AssertionError):  # a step with no check at all
         assert_verified(Derivation("t", "t", (Section("s", steps=(replace(right, check=None),)),)))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_free_summation_index_is_found_as_sympy_finds_it(seed):
+    """The verifier's own test for a free i agrees with sympy's free_symbols on random nested sums."""
+    import random
+
+    from derive.verify import _occurs_free
+
+    rng = random.Random(seed)
+    x, j, k = column("x"), sp.Symbol("j"), sp.Symbol("k")
+    atoms = [I, j, k, N, x[I], x[j], sp.Integer(2)]
+
+    def expr(depth):
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(atoms)
+        kind = rng.random()
+        if kind < 0.35:
+            limits = [(rng.choice([I, j]), 1, rng.choice([N, I, j, k])) for _ in range(rng.randint(1, 2))]
+            return sp.Sum(expr(depth - 1), *limits)
+        if kind < 0.5:
+            return sp.Derivative(expr(depth - 1), k)
+        op = sp.Add if kind < 0.75 else sp.Mul
+        return op(expr(depth - 1), expr(depth - 1))
+
+    for _ in range(25):
+        e = expr(4)
+        assert _occurs_free(e, I) == (I in e.free_symbols), e

@@ -18,6 +18,7 @@ from operator import mul
 
 import sympy as sp
 
+from ..background import Job
 from ..errors import DataError, VerificationError
 from ..linalg import Column
 from ..notation import I, N, Mean
@@ -209,8 +210,35 @@ def _on_data(prob, expr: sp.Basic) -> sp.Rational:
 
 
 def _numpy_check(prob, values: dict) -> CrossCheck:
-    xs = prob.columns[prob.x]
-    return _numpy_check_design([xs, Column.constant(1, len(xs))], prob.columns[prob.y], values, (prob.w, prob.b))
+    return prob.numpy_check.result(values)
+
+
+class NumpyCheck:
+    """The numpy.linalg.lstsq cross-check of a design, started as soon as the data is known.
+
+    NOTE: under the ``derive`` command a forked child imports numpy while the derivation is built
+    (see :mod:`derive.background`), then runs :func:`_numpy_check_design` on the exact solution
+    it is sent; elsewhere, or if the child fails, the same function runs here. The result is the
+    same either way.
+    """
+
+    def __init__(self, columns, ys, params):
+        self.columns, self.ys, self.params = columns, ys, tuple(params)
+        self.job = Job(self._run)
+
+    def _run(self, receive) -> list:
+        import numpy  # noqa: F401 - the slow part, done while the parent derives
+
+        values = {p: sp.Rational(v) for p, v in zip(self.params, receive())}
+        c = _numpy_check_design(self.columns, self.ys, values, self.params)
+        return [c.name, c.passed, c.detail]
+
+    def result(self, values: dict) -> CrossCheck:
+        name, passed, detail = self.job.finish([str(sp.Rational(values[p])) for p in self.params])
+        return CrossCheck(name, passed, detail)
+
+    def close(self) -> None:
+        self.job.close()
 
 
 NUMPY_CHECK = "numpy.linalg.lstsq"

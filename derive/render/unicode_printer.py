@@ -12,6 +12,8 @@ Example:
 """
 from __future__ import annotations
 
+import functools
+
 import importlib
 import unicodedata
 
@@ -48,8 +50,12 @@ def script(text: str, table: dict) -> str | None:
 _SUP_LETTERS = dict(zip("abcdefghijklmnoprstuvwxyz", "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"))
 
 
+@functools.lru_cache(maxsize=1024)
 def pretty_name(name: str) -> str:
-    """Greek letters, modifiers and subscripts of a symbol name: beta_1 -> β₁, yhat -> ŷ."""
+    """Greek letters, modifiers and subscripts of a symbol name: beta_1 -> β₁, yhat -> ŷ.
+
+    NOTE: remembered per name (a derivation prints the same few names hundreds of times, and sympy's
+    symbology translates each afresh)."""
     base, sups, subs = split_super_sub(name)
     if sups == ["*"]:  # eta^* -> η* (no superscript star in Unicode)
         return pretty_name("_".join([base] + subs)) + "*"
