@@ -48,6 +48,7 @@ import mpmath
 import sympy as sp
 
 from sympy.core.function import AppliedUndef
+from sympy.core.parameters import global_parameters
 
 from .budget import time_budget
 from .errors import BudgetError, VerificationError
@@ -248,14 +249,16 @@ def _eval_derivatives(e: sp.Basic) -> sp.Basic:
     """
     if not e.has(sp.Derivative, sp.Subs):
         return e
+    # NOTE: sympy's global switches (a derivation may build with distribute off) are part of the key
+    switches = (global_parameters.distribute, global_parameters.evaluate)
     try:
-        return _derivatives_evaluated(e)
+        return _derivatives_evaluated(e, switches)
     except TypeError:  # unhashable (a mutable matrix): evaluate without remembering
-        return _derivatives_evaluated.__wrapped__(e)
+        return _derivatives_evaluated.__wrapped__(e, switches)
 
 
 @functools.lru_cache(maxsize=512)
-def _derivatives_evaluated(e: sp.Basic) -> sp.Basic:
+def _derivatives_evaluated(e: sp.Basic, switches: tuple) -> sp.Basic:
     return e.replace(lambda t: isinstance(t, (sp.Derivative, sp.Subs)), lambda t: t.doit(deep=False))
 
 
