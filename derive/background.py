@@ -25,6 +25,7 @@ from typing import Any, Callable
 __all__ = ["ENABLED", "Job"]
 
 ENABLED = False  # set by derive.cli.run (the console script); a library call stays in one process
+_HELD = {s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP", "SIGALRM")) if s}
 _OPEN: set = set()  # the parent's ends of the pipes of running jobs (a new child closes its copies)
 
 
@@ -61,15 +62,23 @@ class Job:
         if not forking():
             return
         to_child, from_child = os.pipe(), os.pipe()
+        # NOTE: a signal (Ctrl-C, the time budget's alarm) must not reach the child before it is inside
+        # its own try block, where it would run the parent's code: they are held across the fork
+        hold = hasattr(signal, "pthread_sigmask")
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD) if hold else None
         try:
             pid = os.fork()
         except OSError:  # no memory for a second process, a process limit: do it in-process
+            if hold:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
             for fd in (*to_child, *from_child):
                 os.close(fd)
             return
         if pid == 0:  # the child: never returns
             code = 1
             try:
+                if hold:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 for fd in _OPEN:  # another job's pipes: holding them open would keep its child waiting
                     os.close(fd)
                 os.close(to_child[1])
@@ -81,9 +90,11 @@ class Job:
                 pass
             finally:
                 os._exit(code)
+        if hold:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         os.close(to_child[0])
         os.close(from_child[1])
-        self.pid, self._send, self._answer = pid, to_child[1], from_child[0]
+        self.pid, self._send, self._answer, self._answered = pid, to_child[1], from_child[0], False
         _OPEN.update((self._send, self._answer))
 
     def finish(self, payload: Any) -> Any:
@@ -95,6 +106,7 @@ class Job:
                 os.close(self._send)
                 self._send = None
                 reply = _read_all(self._answer)
+                self._answered = True
                 if reply:
                     return json.loads(reply)["answer"]
             except (OSError, ValueError, KeyError):
@@ -108,11 +120,12 @@ class Job:
     def close(self) -> None:
         """Let the child go (it stops on end of input) and reap it; safe to call twice.
 
-        A child whose answer was never asked for (the derivation stopped early) is killed.
+        A child whose answer was not read to the end (the derivation stopped early, or the time budget
+        ran out while it worked) is killed, so that closing never waits on it.
         """
         if self.pid is None:
             return
-        if self._send is not None:
+        if not self._answered:
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except OSError:

@@ -60,7 +60,8 @@ class _VersionAction(argparse.Action):
     to import, and every other run would pay for it)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        sys.stdout.write(f"derive {_version()}\n")
+        # NOTE: argparse's own printing, which ignores a reader that has gone away (derive --version | true)
+        parser._print_message(f"derive {_version()}\n", sys.stdout)
         parser.exit(0)
 
 
@@ -645,21 +646,21 @@ def run() -> None:
 
     NOTE: the output is complete at this point (files are written, closed and fsync-ed by
     :mod:`derive.io`; only stdout and stderr may hold buffered text, which is flushed here). Tearing
-    down the interpreter would then free sympy's caches object by object, about 0.15 s of the run
+    down the interpreter would then free sympy's caches object by object, about 0.1 s of the run
     for nothing, so the process ends with os._exit. Nothing registers atexit handlers.
     """
     from . import background
 
     background.ENABLED = True  # a command may start slow, independent work in a second process
     code = main()
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away; as in main(), stop quietly
-        code = code or 1
-    try:
-        sys.stderr.flush()
-    except BrokenPipeError:
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (derive ... >&-)
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader went away, or the stream is closed: as in main(), quietly
+            if stream is sys.stdout:
+                code = code or 1
     os._exit(code)
 
 

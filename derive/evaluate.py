@@ -150,6 +150,8 @@ class _Eval:
             if seq is None:
                 raise Unsupported(f"unbound data {base}")
             cells = self.cells[base] = _Cells(seq)
+        if len(e.indices) != 1:
+            raise Unsupported(f"{len(e.indices)} indices on {base}")
         (index,) = e.indices
         k = self.env.get(index) if index.is_Symbol else None
         k = k if type(k) is int else int(self.run(index))

@@ -73,3 +73,16 @@ def test_the_numpy_check_is_the_same_in_a_child(forking, monkeypatch):
     monkeypatch.setattr(background, "ENABLED", False)
     here = linear_regression(load_dataset("salary")).checks
     assert forked == here and any(c.name == "numpy.linalg.lstsq" and c.passed for c in here)
+
+
+def test_a_stuck_child_does_not_outlast_the_time_budget(forking):
+    """When the answer is waited for and the budget runs out, the child is killed, not waited for."""
+    from derive.budget import time_budget
+    from derive.errors import BudgetError
+
+    job = background.Job(lambda receive: time.sleep(receive()))
+    start = time.monotonic()
+    with pytest.raises(BudgetError):
+        with time_budget(1, "waiting for a child"):
+            job.finish(60)
+    assert time.monotonic() - start < 10 and job.pid is None

@@ -96,10 +96,24 @@ def test_reader_that_stops_early_gets_no_traceback(tmp_path):
     """``derive … | head -1``: the pipe closes before the output is flushed; the command stops quietly."""
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    p = subprocess.run(f"'{sys.executable}' -m derive linear-regression --dataset salary | head -c 20",
-                       shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert p.returncode == 0 and len(p.stdout) == 20
-    assert "Traceback" not in p.stderr and "Error" not in p.stderr, p.stderr
+    for argv in ("linear-regression --dataset salary --format latex", "--version"):
+        # NOTE: derive's own exit status (not head's): 0 when its output fitted in the pipe before head
+        # left, 1 when it found the reader gone
+        p = subprocess.run(["bash", "-c", f"'{sys.executable}' -m derive {argv} | head -c 5; exit ${{PIPESTATUS[0]}}"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert p.returncode in (0, 1) and len(p.stdout) == 5
+        assert "Traceback" not in p.stderr and "Error" not in p.stderr, p.stderr
+
+
+def test_closed_streams_get_no_traceback(tmp_path):
+    """Started with stdout or stderr closed (>&-), a command that needs neither still succeeds."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    for redirect in (">&-", "2>&- >/dev/null"):
+        p = subprocess.run(["bash", "-c", f"'{sys.executable}' -m derive diff 'x^2' -o d.md {redirect}"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert (p.returncode, p.stderr) == (0, ""), (redirect, p.stderr)
+        assert (tmp_path / "d.md").read_text().count("$$") >= 2
 
 
 def test_datasets(capsys):
