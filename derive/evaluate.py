@@ -31,7 +31,7 @@ import sympy as sp
 from .linalg import MAX_DENOMINATOR_BITS, Column, power_sum
 from .notation import I, Mean
 
-__all__ = ["Unsupported", "evaluate", "evaluate_column", "COLUMNWISE_FROM"]
+__all__ = ["Unsupported", "evaluate", "evaluate_column", "determinant", "COLUMNWISE_FROM"]
 
 COLUMNWISE_FROM = 32  # sums over at least this many rows are computed column-wise
 MAX_TERMS = 64  # monomials in an expanded term; beyond this the term is computed row-wise by columns
@@ -170,7 +170,7 @@ class _Eval:
         m = e.arg
         if not isinstance(m, sp.MatrixBase) or not m.is_square:
             raise Unsupported("determinant of a matrix that is not written out")
-        return _det([[self.run(v) for v in m.row(r)] for r in range(m.rows)])
+        return determinant([[self.run(v) for v in m.row(r)] for r in range(m.rows)])
 
     def _sum(self, e: sp.Sum) -> Fraction:
         (var, lo, hi), *rest = e.limits
@@ -289,12 +289,12 @@ class _Eval:
         raise _RowWise
 
 
-def _det(rows: list[list[Fraction]]) -> Fraction:
+def determinant(rows: list[list[Fraction]]) -> Fraction:
     """The determinant by Gaussian elimination over the rationals (exact).
 
-    >>> _det([[Fraction(2), Fraction(1)], [Fraction(4), Fraction(3)]])
+    >>> determinant([[Fraction(2), Fraction(1)], [Fraction(4), Fraction(3)]])
     Fraction(2, 1)
-    >>> _det([[Fraction(0), Fraction(1)], [Fraction(1), Fraction(0)]])
+    >>> determinant([[Fraction(0), Fraction(1)], [Fraction(1), Fraction(0)]])
     Fraction(-1, 1)
     """
     rows = [list(r) for r in rows]

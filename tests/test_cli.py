@@ -36,6 +36,13 @@ def run_subprocess(argv, cwd, env_extra=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def run_shell(command: str, cwd):
+    """A bash command line (pipes, closed streams) with this checkout importable."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
 # -- help, version, datasets ---------------------------------------------------------------------------
 COMMANDS = [[], ["linear-regression"], ["gallery"], ["datasets"]]
 
@@ -94,24 +101,18 @@ def test_fast_exit_keeps_the_whole_output(tmp_path, capsys):
 
 def test_reader_that_stops_early_gets_no_traceback(tmp_path):
     """``derive … | head -1``: the pipe closes before the output is flushed; the command stops quietly."""
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     for argv in ("linear-regression --dataset salary --format latex", "--version"):
         # NOTE: derive's own exit status (not head's): 0 when its output fitted in the pipe before head
         # left, 1 when it found the reader gone
-        p = subprocess.run(["bash", "-c", f"'{sys.executable}' -m derive {argv} | head -c 5; exit ${{PIPESTATUS[0]}}"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        p = run_shell(f"'{sys.executable}' -m derive {argv} | head -c 5; exit ${{PIPESTATUS[0]}}", tmp_path)
         assert p.returncode in (0, 1) and len(p.stdout) == 5
         assert "Traceback" not in p.stderr and "Error" not in p.stderr, p.stderr
 
 
 def test_closed_streams_get_no_traceback(tmp_path):
     """Started with stdout or stderr closed (>&-), a command that needs neither still succeeds."""
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     for redirect in (">&-", "2>&- >/dev/null"):
-        p = subprocess.run(["bash", "-c", f"'{sys.executable}' -m derive diff 'x^2' -o d.md {redirect}"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        p = run_shell(f"'{sys.executable}' -m derive diff 'x^2' -o d.md {redirect}", tmp_path)
         assert (p.returncode, p.stderr) == (0, ""), (redirect, p.stderr)
         assert (tmp_path / "d.md").read_text().count("$$") >= 2
 

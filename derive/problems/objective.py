@@ -27,7 +27,7 @@ from typing import Sequence
 import sympy as sp
 
 from ..errors import DataError, OptionError
-from ..evaluate import Unsupported, evaluate
+from ..evaluate import Unsupported, determinant, evaluate
 from ..notation import I, N, Sigma, column, parameter
 from ..numeric import NotNumeric, compile_float
 
@@ -395,24 +395,7 @@ def _rational_quadratic(expr, variables) -> bool:
 
 def _positive_definite(H) -> bool:
     """Sylvester's criterion on exact Fractions: every leading minor is positive."""
-    return all(_det([list(row[:m]) for row in H[:m]]) > 0 for m in range(1, len(H) + 1))
-
-
-def _det(a: list) -> Fraction:
-    """The determinant by exact elimination."""
-    n, out = len(a), Fraction(1)
-    for c in range(n):
-        pivot = next((i for i in range(c, n) if a[i][c] != 0), None)
-        if pivot is None:
-            return Fraction(0)
-        if pivot != c:
-            a[c], a[pivot] = a[pivot], a[c]
-            out = -out
-        out *= a[c][c]
-        for i in range(c + 1, n):
-            f = a[i][c] / a[c][c]
-            a[i] = [x - f * y for x, y in zip(a[i], a[c])]
-    return out
+    return all(determinant([list(row[:m]) for row in H[:m]]) > 0 for m in range(1, len(H) + 1))
 
 
 # -- constructors --------------------------------------------------------------------------------------
