@@ -197,6 +197,9 @@ BAD = [
     (["--model", "w1*x1 + w2*x2 + b", "--params", "w1,w2,b", "--data", "collinear.csv"],
      ["rank-deficient", "x1", "x2"]),
     (["--model", "w*x + v*c + b", "--params", "w,v,b", "--data", "constant.csv"], ["rank-deficient", "c"]),
+    # the combination's signs are written as signs; the model's own terms keep their text (x - 1)
+    (["--model", "a*x + d*(x-1) + c", "--params", "a,d,c", "--data", "points.csv"],
+     ["the column of c (1) equals the column of a (x) − the column of d (x - 1) on every row"]),
     (["--model", "a*x^2 + b*x + c", "--params", "a,b,c", "--data", "two.csv"], ["2 rows for 3 parameters"]),
     (["--model", "a*sin(x) + b", "--params", "a,b", "--data", "points.csv"], ["sin", "cannot be computed exactly"]),
     (["--model", "w*n + b", "--params", "w,b", "--data", "reserved.csv"], ["column name 'n'", "rename"]),

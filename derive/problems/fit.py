@@ -251,10 +251,16 @@ class _Fit:
         if dep is not None:
             k, combo = dep
             # NOTE: named by the parameters' columns: with a*x + b*x, "equals x" would not say which x
-            terms = [(sp.Rational(c.numerator, c.denominator), f"{self.params[j]} ({sp.sstr(indexed_to_base(self.phis[j]))})")
-                     for j, c in combo.items() if c != 0]
-            combination = " + ".join((f"the column of {q}" if c == 1 else f"{sp.sstr(c)} × the column of {q}")
-                                     for c, q in terms).replace("+ -", "− ").replace("-", "−") or "zero"
+            combination = ""
+            for j, c in combo.items():
+                if c == 0:
+                    continue
+                # NOTE: the signs are written here; the names and terms are left as the user wrote them
+                size = sp.Rational(abs(c.numerator), c.denominator)
+                sign = ("−" if c < 0 else "") if not combination else (" − " if c < 0 else " + ")
+                term = f"the column of {self.params[j]} ({sp.sstr(indexed_to_base(self.phis[j]))})"
+                combination += sign + (term if size == 1 else f"{sp.sstr(size)} × {term}")
+            combination = combination or "zero"
             raise DataError(
                 f"the design is rank-deficient on {self.ds.name}: the column of {self.params[k]} "
                 f"({sp.sstr(indexed_to_base(self.phis[k]))}) equals {combination} on every row, so the "
