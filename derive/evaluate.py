@@ -6,6 +6,13 @@ slow, so this module walks the expression once and computes with :class:`fractio
 Anything it does not know (exp, sin, …) raises :class:`Unsupported`, and the caller falls back to
 sympy.
 
+With ``derivatives=True`` a derivative is evaluated at the point too, by forward-mode automatic
+differentiation: each variable of the derivative becomes a truncated Taylor polynomial (a
+:class:`Jet`), the expression is computed in that arithmetic with fractions, and the derivative of
+order (k_1, …, k_m) is k_1!⋯k_m! times the coefficient of ε_1^k_1⋯ε_m^k_m. The value is exact, and it
+is computed by neither the named rules of a derivation nor sympy's ``diff``: the verifier's third,
+independent way to a derivative.
+
 A sum over many rows (a data set, not a random instance of n ≤ 5) is computed column-wise: its
 term is expanded as a polynomial in the data entries, Σ c·x_i^a·y_i^b = c·Σ x_i^a y_i^b, and each
 power sum is one pass of integer arithmetic over the columns (:func:`derive.linalg.power_sum`,
@@ -23,15 +30,16 @@ Example:
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Mapping
 
 import sympy as sp
 
 from .linalg import MAX_DENOMINATOR_BITS, Column, power_sum
-from .notation import I, Mean
+from .notation import I, N, Mean
 
-__all__ = ["Unsupported", "evaluate", "evaluate_column", "determinant", "COLUMNWISE_FROM"]
+__all__ = ["Unsupported", "Jet", "evaluate", "evaluate_column", "determinant", "COLUMNWISE_FROM"]
 
 COLUMNWISE_FROM = 32  # sums over at least this many rows are computed column-wise
 MAX_TERMS = 64  # monomials in an expanded term; beyond this the term is computed row-wise by columns
@@ -62,10 +70,19 @@ def _as_fraction(value) -> Fraction:
     raise Unsupported(f"not rational: {value}")
 
 
-def evaluate(expr: sp.Basic, env: Mapping) -> Fraction:
+def evaluate(expr: sp.Basic, env: Mapping, *, derivatives: bool = False) -> Fraction:
     """Value of ``expr`` where ``env`` maps symbols to numbers and IndexedBases to sequences
-    (1-based in the expression, 0-based in the sequence)."""
-    return _Eval(env).run(expr)
+    (1-based in the expression, 0-based in the sequence). With ``derivatives``, a derivative with
+    respect to bound symbols is evaluated exactly at their values (automatic differentiation).
+
+    >>> from derive.notation import Sigma, column
+    >>> x, w = column("x"), sp.Symbol("w")
+    >>> evaluate(sp.Derivative(Sigma((w * x[I]) ** 2), w, 2), {N: 2, x: (1, 3), w: 5}, derivatives=True)
+    Fraction(20, 1)
+    """
+    ev = _Eval(env)
+    ev.derivatives = derivatives
+    return ev.run(expr)
 
 
 def evaluate_column(expr: sp.Basic, env: Mapping, n: int, var: sp.Symbol = I) -> Column | list[Fraction]:
@@ -97,13 +114,109 @@ def evaluate_column(expr: sp.Basic, env: Mapping, n: int, var: sp.Symbol = I) ->
     return out
 
 
+class Jet:
+    """A truncated Taylor polynomial in ε_1, …, ε_m with fraction coefficients: the value of an
+    expression at (v_1 + ε_1, …, v_m + ε_m), kept up to the power ε_j^k_j of each variable.
+
+    >>> e = Jet.variable(Fraction(3), 0, (2,))  # w = 3 + ε, kept to ε²
+    >>> (e * e * e).terms == {(0,): 27, (1,): 27, (2,): 9}  # (3 + ε)³ = 27 + 27ε + 9ε² + …
+    True
+    >>> (e ** -1).terms == {(0,): Fraction(1, 3), (1,): Fraction(-1, 9), (2,): Fraction(1, 27)}
+    True
+    """
+
+    __slots__ = ("terms", "orders")
+
+    def __init__(self, terms: dict, orders: tuple):
+        self.terms, self.orders = terms, orders
+
+    @classmethod
+    def variable(cls, value: Fraction, j: int, orders: tuple) -> "Jet":
+        zero = (0,) * len(orders)
+        unit = tuple(int(k == j) for k in range(len(orders)))
+        return cls({zero: value, unit: Fraction(1)}, orders)
+
+    def constant(self) -> Fraction:
+        return self.terms.get((0,) * len(self.orders), Fraction(0))
+
+    def __add__(self, other):
+        terms = dict(self.terms)
+        if type(other) is Jet:
+            for m, c in other.terms.items():
+                terms[m] = terms.get(m, 0) + c
+        elif isinstance(other, (int, Fraction)):
+            zero = (0,) * len(self.orders)
+            terms[zero] = terms.get(zero, 0) + other
+        else:
+            return NotImplemented
+        return Jet(terms, self.orders)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> "Jet":
+        return Jet({m: -c for m, c in self.terms.items()}, self.orders)
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __mul__(self, other):
+        if isinstance(other, (int, Fraction)):
+            return Jet({m: c * other for m, c in self.terms.items()}, self.orders)
+        if type(other) is not Jet:
+            return NotImplemented
+        terms: dict = {}
+        orders = self.orders
+        for ma, ca in self.terms.items():
+            for mb, cb in other.terms.items():
+                m = tuple(a + b for a, b in zip(ma, mb))
+                if all(e <= k for e, k in zip(m, orders)):  # truncated: higher powers do not matter
+                    terms[m] = terms.get(m, 0) + ca * cb
+        return Jet(terms, orders)
+
+    __rmul__ = __mul__
+
+    def inverse(self) -> "Jet":
+        """1/(c + h) = (1/c)·Σ_j (−h/c)^j, finite because h has no constant term."""
+        c = self.constant()
+        if c == 0:
+            raise ZeroDivisionError("division by zero")
+        h = self - c
+        out, power = Fraction(1), Fraction(1)
+        for _ in range(sum(self.orders)):
+            power = power * h * (-1 / c)
+            out = power + out
+        return out * (1 / c)
+
+    def __pow__(self, k: int):
+        if type(k) is not int:
+            return NotImplemented
+        base = self.inverse() if k < 0 else self
+        out, k = Fraction(1), abs(k)
+        while k:  # by squaring
+            if k & 1:
+                out = base * out
+            k >>= 1
+            if k:
+                base = base * base
+        return out
+
+    def coefficient(self, powers: tuple) -> Fraction:
+        return self.terms.get(powers, Fraction(0))
+
+
 class _Eval:
+    derivatives = False  # evaluate Derivative nodes (see Jet)
+
     def __init__(self, env: Mapping):
         # NOTE: numbers bound to names are read as fractions once, here, not at every occurrence
         self.env = {k: _fraction(v) if isinstance(v, sp.Rational) else v for k, v in env.items()}
         self.cache: dict = {}
         self.columns: dict = {}
         self.cells: dict = {}  # a data sequence's entries as fractions, converted once (see _indexed)
+        self.jets = False  # some symbol is bound to a Jet: no column-wise sums, no nested derivative
 
     def run(self, e: sp.Basic) -> Fraction:
         # NOTE: dispatch on the exact type first (fast); fall back to isinstance for subclasses.
@@ -119,7 +232,7 @@ class _Eval:
 
     def _symbol(self, e) -> Fraction:
         value = self.env.get(e, self)
-        if type(value) is Fraction:
+        if type(value) is Fraction or type(value) is Jet:
             return value
         if value is self:
             raise Unsupported(f"unbound symbol {e}")
@@ -138,7 +251,7 @@ class _Eval:
         if not e.exp.is_Integer:
             raise Unsupported("non-integer power")
         base = self.run(e.base)
-        if base == 0 and e.exp < 0:
+        if type(base) is not Jet and base == 0 and e.exp < 0:
             raise ZeroDivisionError("division by zero")
         return base ** int(e.exp)
 
@@ -154,7 +267,11 @@ class _Eval:
             raise Unsupported(f"{len(e.indices)} indices on {base}")
         (index,) = e.indices
         k = self.env.get(index) if index.is_Symbol else None
-        k = k if type(k) is int else int(self.run(index))
+        if type(k) is not int:
+            k = self.run(index)
+            if type(k) is Jet:
+                raise Unsupported(f"a derivative with respect to the index of {base}")
+            k = int(k)
         return cells[k - 1]
 
     def _mean(self, e) -> Fraction:
@@ -170,13 +287,42 @@ class _Eval:
         m = e.arg
         if not isinstance(m, sp.MatrixBase) or not m.is_square:
             raise Unsupported("determinant of a matrix that is not written out")
-        return determinant([[self.run(v) for v in m.row(r)] for r in range(m.rows)])
+        rows = [[self.run(v) for v in m.row(r)] for r in range(m.rows)]
+        if any(type(v) is Jet for row in rows for v in row):
+            raise Unsupported("a derivative of a determinant")
+        return determinant(rows)
+
+    def _derivative(self, e: sp.Derivative) -> Fraction:
+        """The derivative at the bound values of its variables, by Taylor arithmetic (see Jet)."""
+        if not self.derivatives or self.jets:
+            raise Unsupported("a derivative" if not self.derivatives else "a derivative of a derivative")
+        counts: dict = {}
+        for v, k in e.variable_count:
+            if not isinstance(v, sp.Symbol) or v in (I, N) or not k.is_Integer:
+                raise Unsupported(f"a derivative with respect to {v}")
+            counts[v] = counts.get(v, 0) + int(k)
+        orders = tuple(counts.values())
+        inner = _Eval.__new__(_Eval)
+        inner.env, inner.columns, inner.cells = dict(self.env), self.columns, self.cells
+        inner.cache, inner.jets, inner.derivatives = {}, True, True
+        for j, v in enumerate(counts):
+            value = self._symbol(v)
+            inner.env[v] = Jet.variable(value, j, orders)
+        value = inner.run(e.expr)
+        if type(value) is not Jet:
+            return Fraction(0)  # the expression does not depend on the variables
+        scale = 1
+        for k in orders:
+            scale *= math.factorial(k)
+        return value.coefficient(orders) * scale
 
     def _sum(self, e: sp.Sum) -> Fraction:
         (var, lo, hi), *rest = e.limits
         inner = sp.Sum(e.function, *rest) if rest else e.function
         lo_v, hi_v = self.run(lo), self.run(hi)
-        if int(hi_v) - int(lo_v) + 1 >= COLUMNWISE_FROM:
+        if type(lo_v) is Jet or type(hi_v) is Jet:
+            raise Unsupported("a derivative with respect to a bound of a sum")
+        if int(hi_v) - int(lo_v) + 1 >= COLUMNWISE_FROM and not self.jets:
             try:
                 return self.sum_columnwise(inner, var, int(lo_v), int(hi_v))
             except _RowWise:
@@ -362,9 +508,10 @@ _ORDERED = [
     (sp.Number, _Eval._number), (sp.Symbol, _Eval._symbol), (sp.Add, _Eval._add), (sp.Mul, _Eval._mul),
     (sp.Pow, _Eval._pow), (sp.Indexed, _Eval._indexed), (sp.Sum, _Eval._sum), (Mean, _Eval._mean),
     (sp.UnevaluatedExpr, _Eval._unevaluated), (sp.Determinant, _Eval._determinant),
+    (sp.Derivative, _Eval._derivative),
 ]
 _DISPATCH: dict = {}
 for _cls in (sp.Integer, sp.Rational, sp.core.numbers.One, sp.core.numbers.Zero, sp.core.numbers.NegativeOne,
              sp.core.numbers.Half, sp.Symbol, sp.Dummy, sp.Add, sp.Mul, sp.Pow, sp.Indexed, sp.Sum,
-             sp.UnevaluatedExpr, sp.Determinant):
+             sp.UnevaluatedExpr, sp.Determinant, sp.Derivative):
     _DISPATCH[_cls] = next(h for t, h in _ORDERED if issubclass(_cls, t))

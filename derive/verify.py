@@ -105,7 +105,7 @@ class _Instance:
             env[b] = self.data[b] if self.data is not None else [self.entry(b, k) for k in range(1, self.n + 1)]
         for s in sorted(scan.symbols, key=str):
             env[s] = sp.Integer(self.rng.randint(1, self.n)) if s == I else self.symbol(s)
-        return [evaluate(e, env) for e in exprs]
+        return [evaluate(e, env, derivatives=True) for e in exprs]
 
     def _slow(self, expr: sp.Basic) -> sp.Basic:
         expr = expand_means(expr).xreplace({N: sp.Integer(self.n)})
@@ -337,6 +337,7 @@ class _Equal:
         self.data = data
         self.rng = random.Random(seed)
         self.method = "symbolic"
+        self.autodiff = False  # a derivative was evaluated at instances by automatic differentiation
 
     def expand_defs(self, e: sp.Basic) -> sp.Basic:
         """Replace defined names by their definitions (means are evaluated by definition later).
@@ -348,10 +349,25 @@ class _Equal:
 
     def equal(self, a: sp.Basic, b: sp.Basic) -> bool:
         a, b = self.expand_defs(sp.sympify(a)), self.expand_defs(sp.sympify(b))
-        # sympy's own diff (an independent algorithm from the named rules) evaluates derivatives
         if has_matrix_symbols(a, b):
             self.method = "random-matrices"
             return matrices_equal(a, b, self.rng)
+        if a == b:  # structurally identical
+            return True
+        scan = _Scan(a, b)
+        if (self.data is not None or scan.needs) and (a.has(sp.Derivative) or b.has(sp.Derivative)):
+            # NOTE: at an instance, a derivative is computed exactly by automatic differentiation
+            # (derive.evaluate.Jet), an algorithm independent of the named rules and of sympy's diff;
+            # where the evaluator cannot (exp, a nested derivative), sympy's diff takes over below
+            try:
+                verdict = self._sides_by_instances(a, b, scan, fallback=False)
+            except (Unsupported, ValueError):  # not evaluable there, or no point off the poles
+                pass
+            else:
+                self.method = "data" if self.data is not None else "random-instances"
+                self.autodiff = True
+                return verdict
+        # sympy's own diff (an independent algorithm from the named rules) evaluates derivatives
         a, b = _eval_derivatives(a), _eval_derivatives(b)
         if a == b:  # structurally identical after sympy's own evaluation
             return True
@@ -379,8 +395,9 @@ class _Equal:
         self.method = "numeric"
         return self._by_instances(d)
 
-    def _sides_by_instances(self, a: sp.Basic, b: sp.Basic, scan: _Scan) -> bool:
-        """Compare both sides exactly at random instances, evaluating each side on its own."""
+    def _sides_by_instances(self, a: sp.Basic, b: sp.Basic, scan: _Scan, fallback: bool = True) -> bool:
+        """Compare both sides exactly at random instances, evaluating each side on its own; where
+        the evaluator cannot, by sympy (or, without ``fallback``, raise Unsupported)."""
         done = 0
         # NOTE: a summation index that occurs only bound (inside Σ) takes no random value that matters
         unbound = scan.symbols - ({I} if not (_occurs_free(a, I) or _occurs_free(b, I)) else set())
@@ -391,6 +408,8 @@ class _Equal:
             except ZeroDivisionError:
                 continue
             except Unsupported:
+                if not fallback:
+                    raise
                 return self._by_instances(a - b)
             if va != vb:
                 return False
@@ -440,7 +459,7 @@ class _Equal:
         return inst.apply(c) != 0
 
 
-def _describe(kind: CheckKind, method: str) -> str:
+def _describe(kind: CheckKind, method: str, autodiff: bool = False) -> str:
     if kind is CheckKind.DEFINITION:
         return "definition: introduces a name, nothing to prove"
     if kind is CheckKind.CONDITION:
@@ -465,6 +484,8 @@ def _describe(kind: CheckKind, method: str) -> str:
         CheckKind.ROOTS: "every root, with multiplicity",
         CheckKind.ROW_OPERATIONS: "after = E · before for an invertible E",
     }[kind]
+    if autodiff:
+        how += ", derivatives by exact automatic differentiation"
     return f"{what}: {how}"
 
 
@@ -500,8 +521,14 @@ def _check(step: Step, eq: _Equal) -> bool:
         v = step.unknown
         if v is None or step.after.lhs != v or step.after.rhs.has(v):
             return False
-        affine = eq.equal(sp.Derivative(before, v, 2), 0)
-        return affine and eq.nonzero(sp.Derivative(before, v).doit()) and eq.equal(before.xreplace({v: step.after.rhs}), 0)
+        if not eq.equal(sp.Derivative(before, v, 2), 0):
+            return False
+        # NOTE: affine, so before = c·v + d with c, d free of v, and c = before(1) − before(0)
+        # (sympy's diff where a substitution hits a pole: (v² − v)/v is affine too)
+        c = sp.expand(before.xreplace({v: sp.S.One}) - before.xreplace({v: sp.S.Zero}))
+        if c.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            c = sp.Derivative(before, v).doit()
+        return eq.nonzero(c) and eq.equal(before.xreplace({v: step.after.rhs}), 0)
     raise AssertionError(kind)
 
 
@@ -646,7 +673,7 @@ def verify_step(step: Step, definitions: Mapping, data: Mapping | None = None, *
         raise
     except Exception as exc:  # a check that cannot be carried out is a failed check
         raise VerificationError(step, f"{type(exc).__name__}: {exc}") from exc
-    detail = _describe(kind, eq.method)
+    detail = _describe(kind, eq.method, eq.autodiff)
     if not ok:
         raise VerificationError(step, f"{sp.sstr(step.before)} -> {sp.sstr(step.after)} ({detail})")
     method = kind.value if kind in (CheckKind.DEFINITION, CheckKind.CONDITION) else eq.method

@@ -61,3 +61,78 @@ def test_a_row_that_does_not_exist_is_not_read_from_the_end():
     with pytest.raises(Unsupported):
         evaluate(x[0], DATA)
     assert evaluate(x[4], DATA) == 5
+
+
+# -- derivatives at a point, by automatic differentiation ---------------------------------------------
+def _random_expression(rng, depth=0):
+    """A random rational expression in w, b, the data, n and Σ, quotients included (by c² + 1, which
+    never vanishes, so every point can be evaluated)."""
+    leaves = [w, b, x[I], y[I], N, sp.Rational(rng.randint(-5, 5), rng.randint(1, 4)), Mean(x)]
+    if depth > 2 or rng.random() < 0.25:
+        return rng.choice(leaves)
+    kind = rng.choice(["add", "mul", "pow", "sum", "div"])
+    a, c = _random_expression(rng, depth + 1), _random_expression(rng, depth + 1)
+    if kind == "add":
+        return a + c
+    if kind == "mul":
+        return a * c
+    if kind == "pow":
+        return a ** rng.randint(2, 3)
+    if kind == "div":
+        return a / (c ** 2 + 1)
+    return Sigma(a) if a.has(I) else a * Sigma(x[I])
+
+
+def _sympy_value(d, env):
+    """sympy's diff of the expression with n and the data written out, at the point."""
+    n = env[N]
+    e = d.expr.replace(lambda t: isinstance(t, Mean), lambda t: t.definition()).xreplace({N: n}).doit()
+    e = e.xreplace({base[k + 1]: sp.Rational(v) for base in (x, y) for k, v in enumerate(env[base])})
+    e = sp.diff(e, *d.variable_count)
+    return e.xreplace({w: sp.Rational(env[w]), b: sp.Rational(env[b])})
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_derivatives_by_automatic_differentiation_match_sympys_diff(seed):
+    """First, second, third and mixed derivatives of random expressions (products, powers, quotients,
+    nested sums, means) at random points: exactly sympy's diff evaluated there."""
+    import random
+
+    rng = random.Random(seed)
+    expr = _random_expression(rng)
+    while not expr.has(I) or not (expr.has(w) or expr.has(b)):
+        expr = _random_expression(rng) * Sigma(w * x[I] - b * y[I])
+    expr = expr if not _occurs_free(expr, I) else Sigma(expr)
+    orders = rng.choice([[(w, 1)], [(b, 1)], [(w, 2)], [(w, 1), (b, 1)], [(b, 2), (w, 1)], [(w, 3)]])
+    n = rng.randint(2, 4)
+    env = {N: n, x: [Fraction(rng.randint(-9, 9), rng.randint(1, 5)) for _ in range(n)],
+           y: [Fraction(rng.randint(-9, 9), rng.randint(1, 5)) for _ in range(n)],
+           w: Fraction(rng.randint(-9, 9), rng.randint(1, 5)), b: Fraction(rng.randint(-9, 9), rng.randint(1, 5))}
+    d = sp.Derivative(expr, *orders)
+    got = evaluate(d, env, derivatives=True)
+    assert sp.Rational(got.numerator, got.denominator) == _sympy_value(d, env)
+
+
+def _occurs_free(e, v):
+    from derive.verify import _occurs_free
+
+    return _occurs_free(e, v)
+
+
+def test_a_derivative_is_evaluated_only_when_asked_and_only_where_it_can_be():
+    env = {N: 2, x: (1, 3), w: Fraction(5)}
+    d = sp.Derivative(Sigma((w * x[I]) ** 2), w)
+    assert evaluate(d, env, derivatives=True) == 2 * 5 * (1 + 9)
+    with pytest.raises(Unsupported):  # not asked for
+        evaluate(d, env)
+    assert evaluate(sp.Derivative(Sigma(x[I]) * w, b), {**env, b: Fraction(1)}, derivatives=True) == 0
+    for unsupported in (
+        sp.Derivative(sp.Derivative(w**3, w) * w, w),  # a derivative of a derivative: sympy's diff does it
+        sp.Derivative(sp.exp(w), w),  # not rational
+        sp.Derivative(Sigma(x[I]), N),  # not a variable of the expression's value
+        sp.Derivative(w**2, sp.Symbol("z")),  # unbound
+    ):
+        with pytest.raises(Unsupported):
+            evaluate(unsupported, env, derivatives=True)
+    with pytest.raises(ZeroDivisionError):
+        evaluate(sp.Derivative(1 / (w - 5), w), env, derivatives=True)

@@ -253,3 +253,37 @@ def test_a_free_summation_index_is_found_as_sympy_finds_it(seed):
     for _ in range(25):
         e = expr(4)
         assert _occurs_free(e, I) == (I in e.free_symbols), e
+
+
+def test_derivatives_under_a_sum_are_checked_by_automatic_differentiation():
+    """A derivative of a Σ over a symbolic n is evaluated at each random instance by exact automatic
+    differentiation; a wrong result is caught that way, and the check says how it was made."""
+    good = _add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W))
+    assert good.check.method == "random-instances" and "automatic differentiation" in good.check.detail
+    second = _add(Step(Rule.SIMPLIFY, sp.Derivative(LOSS, w, b), 2 * Sigma(x[I]) / N))
+    assert "automatic differentiation" in second.check.detail
+    for wrong in (2 * Sigma(x[I]) / N + 1 / N**2, 2 * Sigma(y[I]) / N, Sigma(x[I]) / N):
+        with pytest.raises(VerificationError, match="automatic differentiation"):
+            _add(Step(Rule.SIMPLIFY, sp.Derivative(LOSS, w, b), wrong))
+
+
+def test_where_automatic_differentiation_cannot_go_sympys_diff_checks_the_step():
+    """exp under a Σ is not rational: the derivative is then sympy's, and a wrong step is still caught."""
+    before = sp.Derivative(Sigma(sp.exp(w * x[I])), w)
+    checked = _add(Step(Rule.CHAIN, before, Sigma(x[I] * sp.exp(w * x[I]))))
+    assert checked.verified and "automatic differentiation" not in checked.check.detail
+    with pytest.raises(VerificationError):
+        _add(Step(Rule.CHAIN, before, Sigma(sp.exp(w * x[I]))))
+
+
+def test_isolating_takes_the_coefficient_of_the_unknown_from_the_equation():
+    """x = e is accepted only when the equation is affine in x with a coefficient that cannot vanish."""
+    good = Step(Rule.EQ_ISOLATE, sp.Eq(w * Sigma(x[I] ** 2) + b * Sigma(x[I]) - Sigma(x[I] * y[I]), 0),
+                sp.Eq(w, (Sigma(x[I] * y[I]) - b * Sigma(x[I])) / Sigma(x[I] ** 2)), unknown=w)
+    assert _add(good).verified
+    with pytest.raises(VerificationError):  # w's coefficient b·Σx_i holds the unknown b, which may be 0
+        _add(Step(Rule.EQ_ISOLATE, sp.Eq(w * b * Sigma(x[I]) - Sigma(y[I]), 0),
+                  sp.Eq(w, Sigma(y[I]) / (b * Sigma(x[I]))), unknown=w))
+    with pytest.raises(VerificationError):  # solved with the wrong sign
+        _add(Step(Rule.EQ_ISOLATE, good.before, sp.Eq(w, (b * Sigma(x[I]) - Sigma(x[I] * y[I])) / Sigma(x[I] ** 2)),
+                  unknown=w))
