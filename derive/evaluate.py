@@ -70,10 +70,13 @@ def _as_fraction(value) -> Fraction:
     raise Unsupported(f"not rational: {value}")
 
 
-def evaluate(expr: sp.Basic, env: Mapping, *, derivatives: bool = False) -> Fraction:
+def evaluate(expr: sp.Basic, env: Mapping, *, derivatives: bool = False, memo: dict | None = None) -> Fraction:
     """Value of ``expr`` where ``env`` maps symbols to numbers and IndexedBases to sequences
     (1-based in the expression, 0-based in the sequence). With ``derivatives``, a derivative with
     respect to bound symbols is evaluated exactly at their values (automatic differentiation).
+
+    ``memo`` remembers the values of sums and means between calls: pass the same dict only with the
+    same ``env`` (the verifier keeps one per random instance, which every check of a derivation shares).
 
     >>> from derive.notation import Sigma, column
     >>> x, w = column("x"), sp.Symbol("w")
@@ -82,6 +85,8 @@ def evaluate(expr: sp.Basic, env: Mapping, *, derivatives: bool = False) -> Frac
     """
     ev = _Eval(env)
     ev.derivatives = derivatives
+    if memo is not None:
+        ev.cache = memo
     return ev.run(expr)
 
 
@@ -104,6 +109,7 @@ def evaluate_column(expr: sp.Basic, env: Mapping, n: int, var: sp.Symbol = I) ->
         pass
     out = []
     saved = ev.env.get(var)
+    ev.loops += 1  # var changes between rows: nothing that depends on it may be remembered
     for k in range(1, n + 1):
         ev.env[var] = k
         out.append(ev.run(expr))
@@ -213,7 +219,8 @@ class _Eval:
     def __init__(self, env: Mapping):
         # NOTE: numbers bound to names are read as fractions once, here, not at every occurrence
         self.env = {k: _fraction(v) if isinstance(v, sp.Rational) else v for k, v in env.items()}
-        self.cache: dict = {}
+        self.cache: dict = {}  # means, and sums outside any loop (their values depend on env alone)
+        self.loops = 0  # sums being computed row by row: their index is bound in env meanwhile
         self.columns: dict = {}
         self.cells: dict = {}  # a data sequence's entries as fractions, converted once (see _indexed)
         self.jets = False  # some symbol is bound to a Jet: no column-wise sums, no nested derivative
@@ -275,7 +282,7 @@ class _Eval:
         return cells[k - 1]
 
     def _mean(self, e) -> Fraction:
-        if e not in self.cache:
+        if e not in self.cache:  # NOTE: a mean is over its own index; no enclosing sum's index changes it
             self.cache[e] = self.run(e.definition())
         return self.cache[e]
 
@@ -304,7 +311,7 @@ class _Eval:
         orders = tuple(counts.values())
         inner = _Eval.__new__(_Eval)
         inner.env, inner.columns, inner.cells = dict(self.env), self.columns, self.cells
-        inner.cache, inner.jets, inner.derivatives = {}, True, True
+        inner.cache, inner.loops, inner.jets, inner.derivatives = {}, 0, True, True
         for j, v in enumerate(counts):
             value = self._symbol(v)
             inner.env[v] = Jet.variable(value, j, orders)
@@ -317,6 +324,14 @@ class _Eval:
         return value.coefficient(orders) * scale
 
     def _sum(self, e: sp.Sum) -> Fraction:
+        if self.loops:
+            return self._sum_rows(e)
+        value = self.cache.get(e)
+        if value is None:
+            value = self.cache[e] = self._sum_rows(e)
+        return value
+
+    def _sum_rows(self, e: sp.Sum) -> Fraction:
         (var, lo, hi), *rest = e.limits
         inner = sp.Sum(e.function, *rest) if rest else e.function
         lo_v, hi_v = self.run(lo), self.run(hi)
@@ -329,13 +344,17 @@ class _Eval:
                 pass
         saved = self.env.get(var)
         total = Fraction(0)
-        for k in range(int(lo_v), int(hi_v) + 1):
-            self.env[var] = k
-            total += self.run(inner)
-        if saved is None:
-            self.env.pop(var, None)
-        else:
-            self.env[var] = saved
+        self.loops += 1
+        try:
+            for k in range(int(lo_v), int(hi_v) + 1):
+                self.env[var] = k
+                total += self.run(inner)
+        finally:
+            self.loops -= 1
+            if saved is None:
+                self.env.pop(var, None)
+            else:
+                self.env[var] = saved
         return total
 
     # -- column-wise ------------------------------------------------------------------------------------

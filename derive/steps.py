@@ -166,6 +166,7 @@ class Builder:
         self._sections: list[dict] = []
         self._labels = 0
         self._count = 0
+        self._instances = None
 
     # -- sections ------------------------------------------------------------------------------
     def section(self, title: str, intro: str = "") -> "Builder":
@@ -213,10 +214,12 @@ class Builder:
                           f"{len(steps)} steps and substeps, {unverified} unverified")
 
     def verify(self, step: Step) -> Step:
-        from .verify import verify_step
+        from .verify import Instances, verify_step
 
+        if self._instances is None:  # NOTE: every check of the derivation uses the same random instances
+            self._instances = Instances(self.seed)
         self._count += 1
-        return verify_step(step, self.definitions, self.data, seed=self.seed + self._count)
+        return verify_step(step, self.definitions, self.data, seed=self.seed + self._count, instances=self._instances)
 
     def build(self, results=(), checks=(), meta=None) -> Derivation:
         sections = tuple(

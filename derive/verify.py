@@ -5,7 +5,9 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
 * EQUAL — ``before == after``. Definitions (``L(w,b)``, means) are expanded first. When a Σ over a
   symbolic ``n`` or data ``x_i`` is involved, n, the data and every other symbol are instantiated
   with random rationals (n ∈ {2,…,5}) and both sides are compared exactly, several times
-  (Schwartz–Zippel). Otherwise the difference must expand (or cancel) to zero exactly; only an
+  (Schwartz–Zippel). A derivative there is evaluated exactly by automatic differentiation
+  (:class:`derive.evaluate.Jet`). The instances are shared by every check of a derivation, and the
+  values of sides and sums computed at an instance are remembered there. Otherwise the difference must expand (or cancel) to zero exactly; only an
   expression with transcendental functions that sympy cannot simplify to zero falls back to
   evaluation at random points with 60 significant digits, and the check says so.
 * EQUATION — ``lhs - rhs`` of ``after`` equals ``factor * (lhs - rhs)`` of ``before``, with a
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import random
+from fractions import Fraction
 from dataclasses import replace
 from typing import Mapping
 
@@ -66,28 +69,42 @@ APPROX_RELATIVE = sp.Rational(1, 10**9)
 
 
 class _Instance:
-    """One random instantiation: n, every data entry x[k] and every free symbol get a rational."""
+    """One random instantiation: n, every data entry x[k], every free symbol and the free index i
+    get a value, drawn the first time it is needed and kept.
+
+    The values of what has been evaluated here are remembered (``memo``: whole sides, sums and
+    means), which is sound because every name keeps its value: a side that the next step starts
+    from, or a Σ that recurs through a derivation, is computed once per instance.
+    """
 
     def __init__(self, rng: random.Random, data: Mapping | None = None):
         self.rng = rng
         self.data = data
         self.n = int(data[N]) if data is not None and N in data else rng.randint(2, 5)
         self.values: dict = {}
+        self.memo: dict = {}
 
-    def rational(self) -> sp.Rational:
+    def rational(self) -> Fraction:
         # NOTE: a wide range keeps the chance that a wrong identity vanishes at a random point negligible
         # (Schwartz–Zippel: at most degree / number of values).
-        return sp.Rational(self.rng.randint(-10**4, 10**4), self.rng.randint(1, 100))
+        return Fraction(self.rng.randint(-10**4, 10**4), self.rng.randint(1, 100))
 
     def entry(self, base, k):
         if self.data is not None:
             return self.data[base][k - 1]
-        return self.values.setdefault((base, k), self.rational())
+        value = self.values.get((base, k))
+        if value is None:
+            value = self.values[base, k] = self.rational()
+        return value
 
     def symbol(self, s):
         if self.data is not None and s in self.data:
             return self.data[s]
-        return self.values.setdefault(s, self.rational())
+        value = self.values.get(s)
+        if value is None:
+            # NOTE: the free index i of a term (a row of a sum): any row will do, the same one throughout
+            value = self.values[s] = self.rng.randint(1, self.n) if s == I else self.rational()
+        return value
 
     def apply(self, expr: sp.Basic) -> sp.Basic:
         """The value of ``expr`` at this instance (exact; a sympy number)."""
@@ -99,28 +116,38 @@ class _Instance:
 
     def values_of(self, exprs, scan: "_Scan"):
         """Exact values (fractions) of ``exprs`` with one environment; raises Unsupported."""
+        out, env = [], None
+        for e in exprs:
+            value = self.memo.get(e)
+            if value is None:
+                env = env if env is not None else self._env(scan)
+                value = self.memo[e] = evaluate(e, env, derivatives=True, memo=self.memo)
+            out.append(value)
+        return out
+
+    def _env(self, scan: "_Scan") -> dict:
         env: dict = {N: self.n}
         for b in sorted(scan.bases, key=str):
             # NOTE: a bound data column is passed as it is (the evaluator reads it by index)
             env[b] = self.data[b] if self.data is not None else [self.entry(b, k) for k in range(1, self.n + 1)]
         for s in sorted(scan.symbols, key=str):
-            env[s] = sp.Integer(self.rng.randint(1, self.n)) if s == I else self.symbol(s)
-        return [evaluate(e, env, derivatives=True) for e in exprs]
+            env[s] = self.symbol(s)
+        return env
 
     def _slow(self, expr: sp.Basic) -> sp.Basic:
         expr = expand_means(expr).xreplace({N: sp.Integer(self.n)})
         expr = expr.replace(lambda e: isinstance(e, sp.Sum), self._expand_sum)
-        if expr.has(I):  # a free index (a term of a sum): any row will do
-            expr = expr.xreplace({I: sp.Integer(self.rng.randint(1, self.n))})
+        if expr.has(I):  # a free index (a term of a sum)
+            expr = expr.xreplace({I: sp.Integer(self.symbol(I))})
         expr = expr.replace(
             lambda e: isinstance(e, sp.Indexed) and e.indices[0].is_Integer,
-            lambda e: self.entry(e.base, int(e.indices[0])),
+            lambda e: _sympy_number(self.entry(e.base, int(e.indices[0]))),
         )
         if expr.has(sp.Indexed):
             raise ValueError(f"unbound data entry in {expr}")
         expr = expr.doit()
         free = sorted(expr.free_symbols, key=str)
-        return expr.xreplace({s: self.symbol(s) for s in free})
+        return expr.xreplace({s: _sympy_number(self.symbol(s)) for s in free})
 
     @staticmethod
     def _expand_sum(s: sp.Sum) -> sp.Basic:
@@ -130,6 +157,25 @@ class _Instance:
                 raise ValueError(f"sum with symbolic limits after instantiation: {s}")
             term = sp.Add(*[term.xreplace({var: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)])
         return term
+
+
+class Instances:
+    """The random instances that every check of one derivation shares (see :class:`_Instance`)."""
+
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.pool: list[_Instance] = []
+
+    def __getitem__(self, k: int) -> _Instance:
+        while len(self.pool) <= k:
+            self.pool.append(_Instance(random.Random(self.seed * 1_000_003 + len(self.pool))))
+        return self.pool[k]
+
+
+def _sympy_number(value):
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    return sp.sympify(value)
 
 
 class _Scan:
@@ -161,6 +207,8 @@ def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
     # L(w) and the vector form L(θ) of the same loss are two definitions, not one
     functions = {_signature(k): k for k in defs if isinstance(k, AppliedUndef)
                  and all(isinstance(a, (sp.Symbol, sp.MatrixSymbol)) for a in k.args)}
+    if not _mentions(e, defs, functions):
+        return e
 
     def apply(t):
         key = functions[_signature(t)]
@@ -175,6 +223,21 @@ def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
             return e
         e = new
     raise ValueError("definitions do not terminate")
+
+
+def _mentions(e: sp.Basic, defs: Mapping, functions: Mapping) -> bool:
+    """Whether a defined name (or a defined function, at any arguments) occurs in ``e``: one pass,
+    where replacing would walk and rebuild the whole expression twice to find nothing changed."""
+    stack = [e]
+    try:
+        while stack:
+            t = stack.pop()
+            if t in defs or (functions and isinstance(t, AppliedUndef) and _signature(t) in functions):
+                return True
+            stack.extend(t.args)
+    except (TypeError, AttributeError):  # not a sympy tree (a mutable matrix): replace as before
+        return True
+    return False
 
 
 def _signature(f: AppliedUndef) -> tuple:
@@ -332,10 +395,11 @@ def _is_zero_numeric(d: sp.Basic) -> bool | None:
 class _Equal:
     """Decides ``a == b`` for scalar expressions; records the method used."""
 
-    def __init__(self, defs: Mapping, data: Mapping | None, seed: int):
+    def __init__(self, defs: Mapping, data: Mapping | None, seed: int, instances: Instances | None = None):
         self.defs = dict(defs)
         self.data = data
         self.rng = random.Random(seed)
+        self.instances = instances if instances is not None else Instances(seed)
         self.method = "symbolic"
         self.autodiff = False  # a derivative was evaluated at instances by automatic differentiation
 
@@ -401,8 +465,8 @@ class _Equal:
         done = 0
         # NOTE: a summation index that occurs only bound (inside Σ) takes no random value that matters
         unbound = scan.symbols - ({I} if not (_occurs_free(a, I) or _occurs_free(b, I)) else set())
-        for _ in range(TRIALS * 6):
-            inst = _Instance(self.rng, self.data)
+        for k in range(TRIALS * 6):
+            inst = self._instance(k)
             try:
                 va, vb = inst.values_of((a, b), scan)
             except ZeroDivisionError:
@@ -420,8 +484,8 @@ class _Equal:
 
     def _by_instances(self, d: sp.Basic) -> bool:
         done = 0
-        for attempt in range(TRIALS * 6):
-            inst = _Instance(self.rng, self.data)
+        for k in range(TRIALS * 6):
+            inst = self._instance(k)
             try:
                 value = inst.apply(d)
             except ZeroDivisionError:
@@ -455,8 +519,11 @@ class _Equal:
         if not c.free_symbols and not _needs_instances(c):
             return c != 0
         # a symbolic factor such as -n/2: non-zero at a random instance means not identically zero
-        inst = _Instance(self.rng)
-        return inst.apply(c) != 0
+        return self.instances[0].apply(c) != 0
+
+    def _instance(self, k: int) -> _Instance:
+        """The k-th random instance: shared by the derivation's checks, or bound to the data."""
+        return self.instances[k] if self.data is None else _Instance(self.rng, self.data)
 
 
 def _describe(kind: CheckKind, method: str, autodiff: bool = False) -> str:
@@ -660,11 +727,17 @@ def _explicit_side(e: sp.Basic) -> sp.Matrix | None:
     return explicit(e)
 
 
-def verify_step(step: Step, definitions: Mapping, data: Mapping | None = None, *, seed: int = 0) -> Step:
-    """Verify ``step`` and its substeps; return it with ``check`` filled in, or raise."""
-    subs = tuple(verify_step(s, definitions, data, seed=seed * 31 + k + 1) for k, s in enumerate(step.substeps))
+def verify_step(step: Step, definitions: Mapping, data: Mapping | None = None, *, seed: int = 0,
+                instances: Instances | None = None) -> Step:
+    """Verify ``step`` and its substeps; return it with ``check`` filled in, or raise.
+
+    ``instances`` are the random instances a derivation's checks share (a new set from ``seed``
+    when not given)."""
+    instances = instances if instances is not None else Instances(seed)
+    subs = tuple(verify_step(s, definitions, data, seed=seed * 31 + k + 1, instances=instances)
+                 for k, s in enumerate(step.substeps))
     kind = step.rule.check
-    eq = _Equal(definitions, data if kind in (CheckKind.DATA, CheckKind.APPROX) else None, seed)
+    eq = _Equal(definitions, data if kind in (CheckKind.DATA, CheckKind.APPROX) else None, seed, instances)
     if kind is CheckKind.DATA and data is None:
         raise VerificationError(step, "an evaluate step needs the data binding")
     try:

@@ -4,7 +4,7 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from derive.evaluate import Unsupported, evaluate
+from derive.evaluate import Unsupported, evaluate, evaluate_column
 from derive.notation import I, N, Mean, Sigma, column
 
 x, y = column("x"), column("y")
@@ -136,3 +136,20 @@ def test_a_derivative_is_evaluated_only_when_asked_and_only_where_it_can_be():
             evaluate(unsupported, env, derivatives=True)
     with pytest.raises(ZeroDivisionError):
         evaluate(sp.Derivative(1 / (w - 5), w), env, derivatives=True)
+
+
+def test_remembered_sums_are_only_those_whose_value_cannot_change():
+    """Sums are remembered between calls with the same values (memo), but a sum inside a row loop
+    depends on that row: row by row, and nested, every value is still sympy's."""
+    j = sp.Symbol("j", integer=True)
+    inner = sp.Sum(x[j] * y[I], (j, 1, N))  # depends on the row i of the outer sum
+    nested = sp.Sum(x[I] * inner, (I, 1, N))
+    memo: dict = {}
+    env = {N: 4, x: DATA[x], y: DATA[y]}
+    sx = sum(Fraction(v) for v in DATA[x])
+    expected = sum(Fraction(a) * sx * Fraction(c) for a, c in zip(DATA[x], DATA[y]))
+    assert evaluate(nested, env, memo=memo) == expected
+    assert evaluate(nested, env, memo=memo) == expected  # remembered
+    assert inner not in memo  # the inner sum was never a value on its own
+    rows = evaluate_column(inner, env, 4)  # row by row: i changes between rows
+    assert list(rows) == [sx * Fraction(c) for c in DATA[y]]

@@ -287,3 +287,16 @@ def test_isolating_takes_the_coefficient_of_the_unknown_from_the_equation():
     with pytest.raises(VerificationError):  # solved with the wrong sign
         _add(Step(Rule.EQ_ISOLATE, good.before, sp.Eq(w, (b * Sigma(x[I]) - Sigma(x[I] * y[I])) / Sigma(x[I] ** 2)),
                   unknown=w))
+
+
+def test_a_wrong_step_is_caught_where_its_sides_were_already_evaluated():
+    """The checks of a derivation share random instances and remember values there; a wrong step
+    whose sides were both evaluated by an earlier, correct step is still caught."""
+    B = Builder("test", "test")
+    B.section("s")
+    assert B.add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W)).verified
+    assert B.add(Step(Rule.SUM_FACTOR_OUT, GRAD_W, 2 * Sigma(x[I] * (w * x[I] + b - y[I])) / N)).verified
+    with pytest.raises(VerificationError):
+        B.add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), -GRAD_W))
+    with pytest.raises(VerificationError):
+        B.add(Step(Rule.SIMPLIFY, GRAD_W, sp.Derivative(LOSS, b)))
