@@ -7,9 +7,10 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
   with random rationals (n ∈ {2,…,5}) and both sides are compared exactly, several times
   (Schwartz–Zippel). A derivative there is evaluated exactly by automatic differentiation
   (:class:`derive.evaluate.Jet`). The instances are shared by every check of a derivation, and the
-  values of sides and sums computed at an instance are remembered there. Otherwise the difference must expand (or cancel) to zero exactly; only an
-  expression with transcendental functions that sympy cannot simplify to zero falls back to
-  evaluation at random points with 60 significant digits, and the check says so.
+  values of sides and sums computed at an instance are remembered there. Otherwise the difference
+  must expand (or cancel) to zero exactly; only an expression with transcendental functions that
+  sympy cannot simplify to zero falls back to evaluation at random points with 60 significant
+  digits, and the check says so.
 * EQUATION — ``lhs - rhs`` of ``after`` equals ``factor * (lhs - rhs)`` of ``before``, with a
   non-zero factor: the two equations have the same solutions.
 * SUBSTITUTE — as EQUATION, after the cited premises ``v = e`` are substituted into ``before``.
