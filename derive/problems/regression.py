@@ -209,7 +209,9 @@ class _Regression:
         Hname = sp.MatrixSymbol("H", 2, 2)
         B.define(Hname, names, "the Hessian, the matrix of second partial derivatives")
         B.add(Step(Rule.HESSIAN, Hname, H))
-        det = B.add(Step(Rule.DETERMINANT, sp.Determinant(Hname), sp.expand(H.det()))).after
+        # NOTE: the 2×2 determinant by its formula; sympy's general det (fraction-free elimination with
+        # its simplification pass) takes 40 ms on first use for the same polynomial
+        det = B.add(Step(Rule.DETERMINANT, sp.Determinant(Hname), sp.expand(H[0, 0] * H[1, 1] - H[0, 1] * H[1, 0]))).after
         det = B.add(sums.to_means(det, [self.x[I]])).after
         k = sp.cancel(det / self.cxx.after)
         self.hessian_det = B.add(Step(Rule.CENTRED, det, k * self.cxx.before, premises=(self.cxx,))).after
