@@ -213,7 +213,11 @@ class _Regression:
         # its simplification pass) takes 40 ms on first use for the same polynomial
         det = B.add(Step(Rule.DETERMINANT, sp.Determinant(Hname), sp.expand(H[0, 0] * H[1, 1] - H[0, 1] * H[1, 0]))).after
         det = B.add(sums.to_means(det, [self.x[I]])).after
-        k = sp.cancel(det / self.cxx.after)
+        # NOTE: both are a·Σx_i² + c·x̄² with the same ratio; the ratio of the x̄² terms gives it without
+        # sympy's cancel (12 ms on first use), and the step below checks it
+        xbar2 = Mean(self.x) ** 2
+        c = self.cxx.after.coeff(xbar2)
+        k = det.coeff(xbar2) / c if c != 0 else sp.cancel(det / self.cxx.after)
         self.hessian_det = B.add(Step(Rule.CENTRED, det, k * self.cxx.before, premises=(self.cxx,))).after
         B.outro(("The diagonal entry for ", b, " is positive and the determinant is positive unless all the inputs are "
                  "equal, so the Hessian is positive definite: the stationary point is the unique minimum."))
