@@ -641,6 +641,9 @@ def _datasets(args) -> int:
     return 0
 
 
+NUMPY_COMMANDS = ("linear-regression", "fit", "normal-equation")  # they end with numpy's lstsq cross-check
+
+
 def run() -> None:
     """The console script (``derive`` and ``python -m derive``): :func:`main`, then a fast exit.
 
@@ -651,8 +654,12 @@ def run() -> None:
     """
     from . import background
 
-    background.ENABLED = True  # a command may start slow, independent work in a second process
+    background.ENABLED = True  # a command may do slow, independent work in a second process
+    if sys.argv[1:2] and sys.argv[1] in NUMPY_COMMANDS:
+        # NOTE: forked now, before sympy is imported, so that it shares next to nothing with this process
+        background.start(preload=("numpy",))
     code = main()
+    background.stop()  # never asked (an error, a ridge fit): it is not waited for
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # started with the stream closed (derive ... >&-)
             continue

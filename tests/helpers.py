@@ -76,3 +76,30 @@ def assert_verified(derivation, *, seed: int = 0) -> int:
                 assert abs(a - b) <= 1e-9 * (1 + abs(b)), f"step {step.rule.name}: {before} -> {after} at {point}"
         rechecked += 1
     return rechecked
+
+
+# -- work for derive.background's helper process (tests/test_background.py) ---------------------------
+def pid_and(payload):
+    """The process that ran this, and the payload back."""
+    import os
+
+    return [os.getpid(), payload]
+
+
+def one_over(payload):
+    return 1 / payload
+
+
+def die_unless_in(pid):
+    """Dies in any process but ``pid`` (so the helper dies, and the parent's own run answers)."""
+    import os
+
+    if os.getpid() != pid:
+        os._exit(3)
+    return "answered here"
+
+
+def sleep(seconds):
+    import time
+
+    time.sleep(seconds)

@@ -59,11 +59,7 @@ def linear_regression(dataset, *, loss: str = "mse", params=("w", "b"), digits: 
     xs_name, ys_name = getattr(dataset, "x_symbol", "x"), getattr(dataset, "y_symbol", "y")
     slope, icept = check_params(tuple(params), taken={xs_name, ys_name, xs_name + "hat", ys_name + "hat", "e", "L"})
     with distribute(False):
-        problem = _Regression(dataset, loss, slope, icept, xs_name, ys_name, digits)
-        try:
-            return problem.build()
-        finally:
-            problem.numpy_check.close()
+        return _Regression(dataset, loss, slope, icept, xs_name, ys_name, digits).build()
 
 
 class _Regression:
@@ -80,8 +76,6 @@ class _Regression:
         self.data = {N: sp.Integer(len(xs)), self.x: xs.binding(), self.y: ys.binding()}
         self.B = Builder("linear-regression", f"Least-squares line: {dataset.name}", data=self.data)
         self.diff = Differentiator()
-        # NOTE: started now, so that numpy is imported while the derivation is built (the command only)
-        self.numpy_check = numbers.NumpyCheck([xs, Column.constant(1, len(xs))], ys, (self.w, self.b))
 
     # -- the derivation ----------------------------------------------------------------------------
     def build(self) -> Derivation:

@@ -11,14 +11,13 @@ its totals are always over every row.
 """
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from itertools import repeat
 from operator import mul
 
 import sympy as sp
 
-from ..background import Job
+from .. import background, lstsq_check
 from ..errors import DataError, VerificationError
 from ..linalg import Column
 from ..notation import I, N, Mean
@@ -28,6 +27,7 @@ from ..steps import CrossCheck, Step, Table
 
 ELIDE_ABOVE = 20  # a data table with more rows shows only its first and last SHOWN_ENDS rows
 SHOWN_ENDS = 5
+NUMPY_CHECK = lstsq_check.NAME
 
 
 def shown(value) -> sp.UnevaluatedExpr:
@@ -171,7 +171,8 @@ def cross_checks(prob, values: dict) -> list[CrossCheck]:
     zero = [B.add(Step(Rule.EVALUATE, g.xreplace(at), sp.S.Zero, note="the partial derivative at the solution"))
             for g in prob.gradient]
     checks = [gradient_check(zero)]
-    checks.append(_numpy_check(prob, values))
+    xs, ys = prob.columns[prob.x], prob.columns[prob.y]
+    checks.append(_numpy_check_design([xs, Column.constant(1, len(xs))], ys, values, (w, b)))
     det = prob.hessian_det
     det_value = _evaluate(prob, det, shown(_on_data(prob, det)), note="the determinant of the Hessian on the data")
     checks.append(CrossCheck("Hessian positive definite", bool(det_value.doit() > 0),
@@ -209,91 +210,12 @@ def _on_data(prob, expr: sp.Basic) -> sp.Rational:
     return sp.nsimplify(e) if not e.is_Rational else e
 
 
-def _numpy_check(prob, values: dict) -> CrossCheck:
-    return prob.numpy_check.result(values)
-
-
-class NumpyCheck:
-    """The numpy.linalg.lstsq cross-check of a design, started as soon as the data is known.
-
-    NOTE: under the ``derive`` command a forked child imports numpy while the derivation is built
-    (see :mod:`derive.background`), then runs :func:`_numpy_check_design` on the exact solution
-    it is sent; elsewhere, or if the child fails, the same function runs here. The result is the
-    same either way.
-    """
-
-    def __init__(self, columns, ys, params):
-        self.columns, self.ys, self.params = columns, ys, tuple(params)
-        self.job = Job(self._run)
-
-    def _run(self, receive) -> list:
-        import numpy  # noqa: F401 - the slow part, done while the parent derives
-
-        values = {p: sp.Rational(v) for p, v in zip(self.params, receive())}
-        c = _numpy_check_design(self.columns, self.ys, values, self.params)
-        return [c.name, c.passed, c.detail]
-
-    def result(self, values: dict) -> CrossCheck:
-        name, passed, detail = self.job.finish([str(sp.Rational(values[p])) for p in self.params])
-        return CrossCheck(name, passed, detail)
-
-    def close(self) -> None:
-        self.job.close()
-
-
-NUMPY_CHECK = "numpy.linalg.lstsq"
-
-
-def _float_array(np, values):
-    """The exact values, each correctly rounded to float64, as a numpy array.
-
-    NOTE: for a Column whose numerators and denominator are below 2^53, both convert to float64
-    exactly and IEEE division rounds their quotient correctly: the same floats as float(Fraction).
-    """
-    if isinstance(values, Column):
-        nums, den = values.nums, values.den
-        if den < 2**53 and -(2**53) < min(nums) and max(nums) < 2**53:
-            return np.array(nums, dtype=np.float64) / den
-        return np.array(values.floats())
-    return np.array([float(v) for v in values])
-
-
 def _numpy_check_design(columns, ys, values: dict, params) -> CrossCheck:
-    """Compare the exact solution with numpy.linalg.lstsq in float64.
+    """numpy.linalg.lstsq on the design ``columns`` against the exact solution ``values``
+    (:mod:`derive.lstsq_check`), in the helper process when the command started one
+    (:mod:`derive.background`), else here; the text is the same either way."""
+    names = [unicode(p) if isinstance(p, sp.Basic) else str(p) for p in params]
+    data = lstsq_check.payload(columns, ys, [float(values[p]) for p in params], names)
+    name, passed, detail = background.call("derive.lstsq_check", "check", data)
+    return CrossCheck(name, passed, detail)
 
-    It passes when the normwise relative difference ‖β_float − β‖/‖β‖ is within the float64 error
-    bound of least squares, 100·ε·(κ + κ²·‖r‖/(‖X‖‖β‖)) with κ = cond(X) and r the exact residual.
-    """
-    import numpy as np
-
-    with np.errstate(all="ignore"):
-        A = np.column_stack([_float_array(np, col) for col in columns])
-        y = _float_array(np, ys)
-        exact = np.array([float(values[p]) for p in params])
-        finite = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(y)) and np.all(np.isfinite(exact)))
-        if not finite:
-            return CrossCheck(NUMPY_CHECK, False, "the data or the solution does not fit in float64, so numpy "
-                                                  "cannot be compared; the exact checks above stand")
-        solution, *_ = np.linalg.lstsq(A, y, rcond=None)
-        cond = float(np.linalg.cond(A))
-        residual = float(np.linalg.norm(y - A @ exact))
-        scale = float(np.linalg.norm(A, 2) * np.linalg.norm(exact))
-        eps = float(np.finfo(float).eps)
-        tol = 100 * eps * (cond + cond * cond * residual / scale) if scale > 0 else math.inf
-        tol = max(1e-12, tol) if math.isfinite(tol) else math.inf
-        norm = float(np.linalg.norm(exact))
-        diff = float(np.linalg.norm(solution - exact)) / norm if norm > 0 else float(np.linalg.norm(solution))
-    if not (tol < 1e-2):
-        # NOTE: the bound promises nothing here; numpy is still compared, at two significant digits.
-        ok = bool(math.isfinite(diff) and diff <= 1e-2)
-        return CrossCheck(NUMPY_CHECK, ok,
-                          f"ill-conditioned: the float64 error bound for cond(X) = {cond:.3g} is {tol:.2g}, so float64 "
-                          f"may lose every digit; numpy's relative difference is {diff:.2g}"
-                          + ("" if ok else ", no correct digit") + "; the exact checks above stand")
-    ok = bool(math.isfinite(diff) and diff <= tol)
-    digits = min(16.0, max(0.0, -math.log10(diff))) if diff > 0 else 16.0
-    shown = ", ".join(f"{unicode(p) if isinstance(p, sp.Basic) else p} = {v:.15g}" for p, v in zip(params, solution))
-    verdict = "within" if ok else "outside"
-    return CrossCheck(NUMPY_CHECK, ok,
-                      f"{shown}; relative difference {diff:.2g} (about {digits:.0f} correct digits), {verdict} the "
-                      f"float64 error bound {tol:.2g} for cond(X) = {cond:.3g}")
