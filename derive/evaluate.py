@@ -300,9 +300,18 @@ class _Eval:
         return determinant(rows)
 
     def _derivative(self, e: sp.Derivative) -> Fraction:
-        """The derivative at the bound values of its variables, by Taylor arithmetic (see Jet)."""
+        """The derivative at the bound values of its variables, by Taylor arithmetic (see Jet);
+        remembered as a sum is, outside any row loop."""
         if not self.derivatives or self.jets:
             raise Unsupported("a derivative" if not self.derivatives else "a derivative of a derivative")
+        if self.loops:
+            return self._derivative_at(e)
+        value = self.cache.get(e)
+        if value is None:
+            value = self.cache[e] = self._derivative_at(e)
+        return value
+
+    def _derivative_at(self, e: sp.Derivative) -> Fraction:
         counts: dict = {}
         for v, k in e.variable_count:
             if not isinstance(v, sp.Symbol) or v in (I, N) or not k.is_Integer:

@@ -185,16 +185,21 @@ class _Scan:
 
     def __init__(self, *exprs: sp.Basic):
         self.bases, self.symbols, self.needs = set(), set(), False
-        for expr in exprs:
-            for node in sp.preorder_traversal(expr):
-                if isinstance(node, sp.IndexedBase):
-                    self.bases.add(node)
-                elif isinstance(node, sp.Symbol):
-                    self.symbols.add(node)
-                elif isinstance(node, Mean):
-                    self.needs = True
-                elif isinstance(node, sp.Sum) and not self.needs:
-                    self.needs = any(not (lo.is_Integer and hi.is_Integer) for _, lo, hi in node.limits)
+        stack = list(exprs)  # NOTE: a plain stack; sympy's preorder_traversal is a recursive generator
+        while stack:
+            node = stack.pop()
+            if isinstance(node, sp.IndexedBase):
+                self.bases.add(node)
+            elif isinstance(node, sp.Symbol):
+                self.symbols.add(node)
+            elif isinstance(node, Mean):
+                self.needs = True
+            elif isinstance(node, sp.Sum) and not self.needs:
+                self.needs = any(not (lo.is_Integer and hi.is_Integer) for _, lo, hi in node.limits)
+            if isinstance(node, sp.Basic):
+                stack.extend(node.args)
+            elif isinstance(node, (list, tuple, sp.MatrixBase)):  # as sympy's traversal reads them
+                stack.extend(node)
         self.symbols -= {b.label for b in self.bases} | {N}
 
 
@@ -208,37 +213,32 @@ def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
     # L(w) and the vector form L(θ) of the same loss are two definitions, not one
     functions = {_signature(k): k for k in defs if isinstance(k, AppliedUndef)
                  and all(isinstance(a, (sp.Symbol, sp.MatrixSymbol)) for a in k.args)}
-    if not _mentions(e, defs, functions):
-        return e
 
     def apply(t):
         key = functions[_signature(t)]
         # NOTE: expand the definition itself first, so that its own names (ŷ_i in L) see the arguments too
         return expand_definitions(defs[key], defs, _depth + 1).xreplace(dict(zip(key.args, t.args)))
 
+    e = e if isinstance(e, sp.Basic) else sp.sympify(e)
     for _ in range(8):
-        new = e.xreplace(defs)
-        if functions:
-            new = new.replace(lambda t: isinstance(t, AppliedUndef) and _signature(t) in functions, apply)
-        if new == e:
+        found = _defined_in(e, defs, functions)
+        if not found:
             return e
-        e = new
+        e = e.xreplace({t: defs[t] if t in defs else apply(t) for t in found})
     raise ValueError("definitions do not terminate")
 
 
-def _mentions(e: sp.Basic, defs: Mapping, functions: Mapping) -> bool:
-    """Whether a defined name (or a defined function, at any arguments) occurs in ``e``: one pass,
-    where replacing would walk and rebuild the whole expression twice to find nothing changed."""
-    stack = [e]
-    try:
-        while stack:
-            t = stack.pop()
-            if t in defs or (functions and isinstance(t, AppliedUndef) and _signature(t) in functions):
-                return True
+def _defined_in(e: sp.Basic, defs: Mapping, functions: Mapping) -> set:
+    """The outermost occurrences in ``e`` of a defined name, or of a defined function at any
+    arguments: one pass (replacing by a query would walk and rebuild the whole expression)."""
+    found, stack = set(), [e]
+    while stack:
+        t = stack.pop()
+        if t in defs or (functions and isinstance(t, AppliedUndef) and _signature(t) in functions):
+            found.add(t)  # NOTE: not looked into; what it stands for is expanded in the next round
+        else:
             stack.extend(t.args)
-    except (TypeError, AttributeError):  # not a sympy tree (a mutable matrix): replace as before
-        return True
-    return False
+    return found
 
 
 def _signature(f: AppliedUndef) -> tuple:
