@@ -11,6 +11,8 @@ Example:
 """
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
@@ -143,6 +145,16 @@ def negate(term: sp.Basic, written: bool) -> sp.Basic:
     return -term
 
 
+@functools.lru_cache(maxsize=4096)
+def _term_order(expr: sp.Add, order: str) -> tuple:
+    """The positions in ``expr.args`` of sympy's ordered terms."""
+    where = {id(a): k for k, a in enumerate(expr.args)}
+    positions = tuple(where[id(t)] for t in expr.as_ordered_terms(order=order))
+    if sorted(positions) != list(range(len(expr.args))):
+        raise KeyError("the ordered terms are not the sum's own")
+    return positions
+
+
 class DeriveMixin:
     """What both printers share: the written-arithmetic mode."""
 
@@ -163,6 +175,20 @@ class DeriveMixin:
 
     def _written_number(self, r: sp.Rational) -> str | None:
         return numbers.written(r) if self._written else None
+
+    def _as_ordered_terms(self, expr, order=None):
+        """sympy's order of an Add's terms, remembered per sum (the same sums recur throughout a
+        derivation, and sympy computes the order from each term's coefficients every time)."""
+        order = order or self.order
+        if order in ("old", "none"):
+            return super()._as_ordered_terms(expr, order)
+        try:
+            positions = _term_order(expr, order)
+        except (TypeError, KeyError):  # unhashable, or a term that is not one of the args: as sympy does it
+            return super()._as_ordered_terms(expr, order)
+        # NOTE: the terms of this very sum, in the remembered order (an equal sum may hold floats of
+        # another precision, which print differently)
+        return [expr.args[k] for k in positions]
 
     def _print_UnevaluatedExpr(self, expr):
         if not is_written(expr):
