@@ -286,3 +286,13 @@ def test_unknown_dataset(name):
     with pytest.raises(DataError) as e:
         load_dataset(name)
     assert str(e.value) == f"unknown dataset {name!r}; the built-in datasets are 'salary', 'baby'"
+
+
+def test_a_built_in_dataset_reads_the_same_through_importlib_resources():
+    """The datasets are read from beside the module; the fallback for a zipped install gives the same bytes."""
+    from pathlib import Path
+
+    import derive.data as data_module
+
+    for spec in data_module._BUILTIN.values():
+        assert data_module._resource(spec.file) == (Path(data_module.__file__).parent / spec.file).read_bytes()

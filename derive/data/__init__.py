@@ -19,7 +19,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from itertools import repeat
 from pathlib import Path
 
@@ -586,6 +585,12 @@ _BUILTIN = {
 DATASETS: dict[str, str] = {name: b.description for name, b in _BUILTIN.items()}
 
 
+def _resource(file: str) -> bytes:
+    from importlib import resources
+
+    return resources.files(__name__).joinpath(file).read_bytes()
+
+
 def load_dataset(name: str) -> Dataset:
     """A built-in dataset by name (see :data:`DATASETS`).
 
@@ -595,6 +600,9 @@ def load_dataset(name: str) -> Dataset:
     spec = _BUILTIN.get(name)
     if spec is None:
         raise DataError(f"unknown dataset {name!r}; the built-in datasets are {_names(_BUILTIN)}")
-    data = resources.files(__name__).joinpath(spec.file).read_bytes()
+    # NOTE: the file beside this module when the package is installed as files (importlib.resources
+    # and the zipfile module it imports cost a few milliseconds of every run), else through resources
+    beside = Path(__file__).with_name(spec.file)
+    data = beside.read_bytes() if beside.is_file() else _resource(spec.file)
     return parse_csv(data, spec.file, x=spec.x, y=spec.y, name=name, description=spec.description,
                      source=spec.source, x_symbol=spec.x_symbol, y_symbol=spec.y_symbol)
