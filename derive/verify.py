@@ -181,26 +181,48 @@ def _sympy_number(value):
 
 class _Scan:
     """One pass over expressions: their data columns, free symbols, and whether a Σ over a symbolic
-    n (or a mean, which is one) occurs, in which case n and the data must be instantiated."""
+    n (or a mean, which is one) occurs, in which case n and the data must be instantiated; and
+    whether a matrix symbol or a derivative occurs."""
 
     def __init__(self, *exprs: sp.Basic):
-        self.bases, self.symbols, self.needs = set(), set(), False
-        stack = list(exprs)  # NOTE: a plain stack; sympy's preorder_traversal is a recursive generator
-        while stack:
-            node = stack.pop()
-            if isinstance(node, sp.IndexedBase):
-                self.bases.add(node)
-            elif isinstance(node, sp.Symbol):
-                self.symbols.add(node)
-            elif isinstance(node, Mean):
-                self.needs = True
-            elif isinstance(node, sp.Sum) and not self.needs:
-                self.needs = any(not (lo.is_Integer and hi.is_Integer) for _, lo, hi in node.limits)
-            if isinstance(node, sp.Basic):
-                stack.extend(node.args)
-            elif isinstance(node, (list, tuple, sp.MatrixBase)):  # as sympy's traversal reads them
-                stack.extend(node)
+        self.bases, self.symbols = set(), set()
+        self.needs = self.matrix = self.derivative = False
+        for expr in exprs:
+            try:
+                bases, symbols, needs, matrix, derivative = _scan_one(expr)
+            except TypeError:  # unhashable (a mutable matrix): not remembered
+                bases, symbols, needs, matrix, derivative = _scan_one.__wrapped__(expr)
+            self.bases |= bases
+            self.symbols |= symbols
+            self.needs, self.matrix = self.needs or needs, self.matrix or matrix
+            self.derivative = self.derivative or derivative
         self.symbols -= {b.label for b in self.bases} | {N}
+
+
+@functools.lru_cache(maxsize=1024)
+def _scan_one(expr: sp.Basic) -> tuple:
+    """_Scan of one expression, remembered (a step's after is the next step's before)."""
+    bases, symbols, needs, matrix, derivative = set(), set(), False, False, False
+    stack = [expr]  # NOTE: a plain stack; sympy's preorder_traversal is a recursive generator
+    while stack:
+        node = stack.pop()
+        if isinstance(node, sp.IndexedBase):
+            bases.add(node)
+        elif isinstance(node, sp.Symbol):
+            symbols.add(node)
+        elif isinstance(node, Mean):
+            needs = True
+        elif isinstance(node, sp.Sum) and not needs:
+            needs = any(not (lo.is_Integer and hi.is_Integer) for _, lo, hi in node.limits)
+        elif isinstance(node, sp.MatrixSymbol):
+            matrix = True
+        elif isinstance(node, sp.Derivative):
+            derivative = True
+        if isinstance(node, sp.Basic):
+            stack.extend(node.args)
+        elif isinstance(node, (list, tuple, sp.MatrixBase)):  # as sympy's traversal reads them
+            stack.extend(node)
+    return frozenset(bases), frozenset(symbols), needs, matrix, derivative
 
 
 def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
@@ -298,6 +320,12 @@ def _occurs_free(e: sp.Basic, v: sp.Symbol) -> bool:
     if isinstance(e, (sp.Subs, sp.Lambda)) or (isinstance(e, sp.concrete.expr_with_limits.ExprWithLimits)):
         return v in e.free_symbols  # other binders: sympy's own rule
     return any(_occurs_free(a, v) for a in e.args)
+
+
+@functools.lru_cache(maxsize=1024)
+def _index_free(e: sp.Basic) -> bool:
+    """Whether the summation index i occurs free in ``e`` (remembered: sides recur from step to step)."""
+    return _occurs_free(e, I)
 
 
 def _needs_instances(expr: sp.Basic) -> bool:
@@ -414,13 +442,13 @@ class _Equal:
 
     def equal(self, a: sp.Basic, b: sp.Basic) -> bool:
         a, b = self.expand_defs(sp.sympify(a)), self.expand_defs(sp.sympify(b))
-        if has_matrix_symbols(a, b):
+        scan = _Scan(a, b)
+        if scan.matrix:
             self.method = "random-matrices"
             return matrices_equal(a, b, self.rng)
         if a == b:  # structurally identical
             return True
-        scan = _Scan(a, b)
-        if (self.data is not None or scan.needs) and (a.has(sp.Derivative) or b.has(sp.Derivative)):
+        if (self.data is not None or scan.needs) and scan.derivative:
             # NOTE: at an instance, a derivative is computed exactly by automatic differentiation
             # (derive.evaluate.Jet), an algorithm independent of the named rules and of sympy's diff;
             # where the evaluator cannot (exp, a nested derivative), sympy's diff takes over below
@@ -465,7 +493,7 @@ class _Equal:
         the evaluator cannot, by sympy (or, without ``fallback``, raise Unsupported)."""
         done = 0
         # NOTE: a summation index that occurs only bound (inside Σ) takes no random value that matters
-        unbound = scan.symbols - ({I} if not (_occurs_free(a, I) or _occurs_free(b, I)) else set())
+        unbound = scan.symbols - ({I} if not (_index_free(a) or _index_free(b)) else set())
         for k in range(TRIALS * 6):
             inst = self._instance(k)
             try:

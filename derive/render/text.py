@@ -287,7 +287,9 @@ _ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "cyan": "36", "hea
 
 def width(text: str) -> int:
     """Display width: combining marks take no column, ANSI colour codes none."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", text) if "\x1b" in text else text
+    if text.isascii():  # every ASCII character but the escape (removed above) takes one column
+        return len(text)
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
