@@ -412,11 +412,21 @@ def test_templates_are_found():
 
 
 def test_templates_fall_back_to_the_source_checkout(monkeypatch):
+    import importlib.resources
+
     def missing(_):
         raise ModuleNotFoundError("derive")
 
-    monkeypatch.setattr(tpl.importlib.resources, "files", missing)
+    monkeypatch.setattr(importlib.resources, "files", missing)
     assert Path(tpl.template_root()) == ROOT / "templates"
+
+
+def test_installed_templates_are_read_from_beside_the_package(monkeypatch, tmp_path):
+    """An installed copy has derive/templates/ next to its modules, which is used as it is."""
+    (tmp_path / "derive" / "templates").mkdir(parents=True)
+    (tmp_path / "derive" / "templates" / "terminal.txt.j2").write_text("x")
+    monkeypatch.setattr(tpl.derive, "__file__", str(tmp_path / "derive" / "__init__.py"))
+    assert Path(tpl.template_root()) == tmp_path / "derive" / "templates"
 
 
 MATH_IN_TEMPLATES = re.compile(r"\\(frac|sum|partial|bar|overline|hat|sqrt|cdot|approx|iff|Sigma|checkmark|times)\b"

@@ -11,7 +11,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import importlib.resources
 from pathlib import Path
 
 import jinja2
@@ -21,6 +20,11 @@ import derive
 
 def template_root():
     """``derive/templates`` when installed, else ``templates/`` of the source checkout."""
+    beside = Path(derive.__file__).resolve().parent / "templates"
+    if (beside / "terminal.txt.j2").is_file():  # NOTE: installed as files: no importlib.resources (nor zipfile)
+        return beside
+    import importlib.resources
+
     for anchor, sub in (("derive", "templates"), ("derive.templates", "")):
         # NOTE: an editable install maps templates/ to the package derive.templates without a
         # derive/templates directory, hence the second anchor.
