@@ -658,8 +658,10 @@ def run() -> None:
     if sys.argv[1:2] and sys.argv[1] in NUMPY_COMMANDS:
         # NOTE: forked now, before sympy is imported, so that it shares next to nothing with this process
         background.start(preload=("numpy",))
-    code = main()
-    background.stop()  # never asked (an error, a ridge fit): it is not waited for
+    try:
+        code = main()
+    finally:
+        background.stop()  # never asked (an error, a ridge fit, Ctrl-C): it is not waited for
     for stream in (sys.stdout, sys.stderr):
         if stream is None:  # started with the stream closed (derive ... >&-)
             continue

@@ -109,10 +109,11 @@ def evaluate_column(expr: sp.Basic, env: Mapping, n: int, var: sp.Symbol = I) ->
         pass
     out = []
     saved = ev.env.get(var)
-    ev.loops += 1  # var changes between rows: nothing that depends on it may be remembered
+    ev.looping.append(var)  # var changes between rows: nothing that depends on it may be remembered
     for k in range(1, n + 1):
         ev.env[var] = k
         out.append(ev.run(expr))
+    ev.looping.pop()
     if saved is None:
         ev.env.pop(var, None)
     else:
@@ -219,8 +220,8 @@ class _Eval:
     def __init__(self, env: Mapping):
         # NOTE: numbers bound to names are read as fractions once, here, not at every occurrence
         self.env = {k: _fraction(v) if isinstance(v, sp.Rational) else v for k, v in env.items()}
-        self.cache: dict = {}  # means, and sums outside any loop (their values depend on env alone)
-        self.loops = 0  # sums being computed row by row: their index is bound in env meanwhile
+        self.cache: dict = {}  # means, and sums and derivatives outside any loop (values that depend on env alone)
+        self.looping: list = []  # the indices of the sums being computed row by row (bound in env meanwhile)
         self.columns: dict = {}
         self.cells: dict = {}  # a data sequence's entries as fractions, converted once (see _indexed)
         self.jets = False  # some symbol is bound to a Jet: no column-wise sums, no nested derivative
@@ -282,9 +283,14 @@ class _Eval:
         return cells[k - 1]
 
     def _mean(self, e) -> Fraction:
-        if e not in self.cache:  # NOTE: a mean is over its own index; no enclosing sum's index changes it
-            self.cache[e] = self.run(e.definition())
-        return self.cache[e]
+        # NOTE: a mean is over its own index, so x̄ is remembered even inside a sum; one of a term that
+        # holds an enclosing sum's index (the mean of j·x_i inside Σ_j) changes with it and is not
+        if self.looping and any(e.has(v) for v in self.looping):
+            return self.run(e.definition())
+        value = self.cache.get(e)
+        if value is None:
+            value = self.cache[e] = self.run(e.definition())
+        return value
 
     def _unevaluated(self, e) -> Fraction:
         return self.run(e.args[0])
@@ -304,7 +310,7 @@ class _Eval:
         remembered as a sum is, outside any row loop."""
         if not self.derivatives or self.jets:
             raise Unsupported("a derivative" if not self.derivatives else "a derivative of a derivative")
-        if self.loops:
+        if self.looping:
             return self._derivative_at(e)
         value = self.cache.get(e)
         if value is None:
@@ -320,7 +326,7 @@ class _Eval:
         orders = tuple(counts.values())
         inner = _Eval.__new__(_Eval)
         inner.env, inner.columns, inner.cells = dict(self.env), self.columns, self.cells
-        inner.cache, inner.loops, inner.jets, inner.derivatives = {}, 0, True, True
+        inner.cache, inner.looping, inner.jets, inner.derivatives = {}, [], True, True
         for j, v in enumerate(counts):
             value = self._symbol(v)
             inner.env[v] = Jet.variable(value, j, orders)
@@ -333,7 +339,7 @@ class _Eval:
         return value.coefficient(orders) * scale
 
     def _sum(self, e: sp.Sum) -> Fraction:
-        if self.loops:
+        if self.looping:
             return self._sum_rows(e)
         value = self.cache.get(e)
         if value is None:
@@ -341,25 +347,30 @@ class _Eval:
         return value
 
     def _sum_rows(self, e: sp.Sum) -> Fraction:
-        (var, lo, hi), *rest = e.limits
+        *rest, (var, lo, hi) = e.limits  # NOTE: sympy lists the limits innermost first: the last is outermost
         inner = sp.Sum(e.function, *rest) if rest else e.function
         lo_v, hi_v = self.run(lo), self.run(hi)
         if type(lo_v) is Jet or type(hi_v) is Jet:
             raise Unsupported("a derivative with respect to a bound of a sum")
-        if int(hi_v) - int(lo_v) + 1 >= COLUMNWISE_FROM and not self.jets:
+        if lo_v != int(lo_v) or hi_v != int(hi_v):
+            raise Unsupported("a sum whose bounds are not integers")
+        lo_v, hi_v = int(lo_v), int(hi_v)
+        if hi_v < lo_v - 1:  # NOTE: sympy reads such a sum by Karr's convention (a negative sum), not as empty
+            raise Unsupported("a sum whose upper bound is below its lower bound")
+        if hi_v - lo_v + 1 >= COLUMNWISE_FROM and not self.jets:
             try:
-                return self.sum_columnwise(inner, var, int(lo_v), int(hi_v))
+                return self.sum_columnwise(inner, var, lo_v, hi_v)
             except _RowWise:
                 pass
         saved = self.env.get(var)
         total = Fraction(0)
-        self.loops += 1
+        self.looping.append(var)
         try:
-            for k in range(int(lo_v), int(hi_v) + 1):
+            for k in range(lo_v, hi_v + 1):
                 self.env[var] = k
                 total += self.run(inner)
         finally:
-            self.loops -= 1
+            self.looping.pop()
             if saved is None:
                 self.env.pop(var, None)
             else:

@@ -98,13 +98,24 @@ class _Instance:
             value = self.values[base, k] = self.rational()
         return value
 
-    def symbol(self, s):
+    def symbol(self, s, bound: bool = False):
+        """The value of ``s``: a random rational; a row for the index i; a random whole number for
+        a bound of a sum (``bound``) or a symbol declared integer."""
         if self.data is not None and s in self.data:
             return self.data[s]
         value = self.values.get(s)
         if value is None:
-            # NOTE: the free index i of a term (a row of a sum): any row will do, the same one throughout
-            value = self.values[s] = self.rng.randint(1, self.n) if s == I else self.rational()
+            if s == I:  # NOTE: the free index i of a term (a row of a sum): any row will do, the same throughout
+                value = self.rng.randint(1, self.n)
+            elif bound:
+                # NOTE: from 0 (an empty sum) up; a sum with bounds that are not whole numbers, or an
+                # upper bound below the lower, is not evaluated (the check then fails, never passes)
+                value = self.rng.randint(0, 30)
+            elif s.is_integer:
+                value = self.rng.randint(-10**4, 10**4)
+            else:
+                value = self.rational()
+            self.values[s] = value
         return value
 
     def apply(self, expr: sp.Basic) -> sp.Basic:
@@ -132,7 +143,7 @@ class _Instance:
             # NOTE: a bound data column is passed as it is (the evaluator reads it by index)
             env[b] = self.data[b] if self.data is not None else [self.entry(b, k) for k in range(1, self.n + 1)]
         for s in sorted(scan.symbols, key=str):
-            env[s] = self.symbol(s)
+            env[s] = self.symbol(s, bound=s in scan.bounds)
         return env
 
     def _slow(self, expr: sp.Basic) -> sp.Basic:
@@ -185,15 +196,16 @@ class _Scan:
     whether a matrix symbol or a derivative occurs."""
 
     def __init__(self, *exprs: sp.Basic):
-        self.bases, self.symbols = set(), set()
+        self.bases, self.symbols, self.bounds = set(), set(), set()
         self.needs = self.matrix = self.derivative = False
         for expr in exprs:
             try:
-                bases, symbols, needs, matrix, derivative = _scan_one(expr)
+                bases, symbols, bounds, needs, matrix, derivative = _scan_one(expr)
             except TypeError:  # unhashable (a mutable matrix): not remembered
-                bases, symbols, needs, matrix, derivative = _scan_one.__wrapped__(expr)
+                bases, symbols, bounds, needs, matrix, derivative = _scan_one.__wrapped__(expr)
             self.bases |= bases
             self.symbols |= symbols
+            self.bounds |= bounds
             self.needs, self.matrix = self.needs or needs, self.matrix or matrix
             self.derivative = self.derivative or derivative
         self.symbols -= {b.label for b in self.bases} | {N}
@@ -201,8 +213,9 @@ class _Scan:
 
 @functools.lru_cache(maxsize=1024)
 def _scan_one(expr: sp.Basic) -> tuple:
-    """_Scan of one expression, remembered (a step's after is the next step's before)."""
-    bases, symbols, needs, matrix, derivative = set(), set(), False, False, False
+    """_Scan of one expression, remembered (a step's after is the next step's before); ``bounds``
+    are the symbols in the limits of a sum."""
+    bases, symbols, bounds, needs, matrix, derivative = set(), set(), set(), False, False, False
     stack = [expr]  # NOTE: a plain stack; sympy's preorder_traversal is a recursive generator
     while stack:
         node = stack.pop()
@@ -212,8 +225,10 @@ def _scan_one(expr: sp.Basic) -> tuple:
             symbols.add(node)
         elif isinstance(node, Mean):
             needs = True
-        elif isinstance(node, sp.Sum) and not needs:
-            needs = any(not (lo.is_Integer and hi.is_Integer) for _, lo, hi in node.limits)
+        elif isinstance(node, sp.Sum):
+            for _, lo, hi in node.limits:
+                needs = needs or not (lo.is_Integer and hi.is_Integer)
+                bounds |= lo.free_symbols | hi.free_symbols
         elif isinstance(node, sp.MatrixSymbol):
             matrix = True
         elif isinstance(node, sp.Derivative):
@@ -222,7 +237,7 @@ def _scan_one(expr: sp.Basic) -> tuple:
             stack.extend(node.args)
         elif isinstance(node, (list, tuple, sp.MatrixBase)):  # as sympy's traversal reads them
             stack.extend(node)
-    return frozenset(bases), frozenset(symbols), needs, matrix, derivative
+    return frozenset(bases), frozenset(symbols), frozenset(bounds), needs, matrix, derivative
 
 
 def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
@@ -619,10 +634,14 @@ def _check(step: Step, eq: _Equal) -> bool:
             return False
         if not eq.equal(sp.Derivative(before, v, 2), 0):
             return False
-        # NOTE: affine, so before = c·v + d with c, d free of v, and c = before(1) − before(0)
-        # (sympy's diff where a substitution hits a pole: (v² − v)/v is affine too)
-        c = sp.expand(before.xreplace({v: sp.S.One}) - before.xreplace({v: sp.S.Zero}))
-        if c.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        # NOTE: affine, so before = c·v + d with c, d free of v. c is read off as before(1) − before(0),
+        # and taken only when it is ∂before/∂v as well: a substitution can meet a 0/0 that sympy does not
+        # see (a Σ that vanishes at v = 1), and would then give a wrong coefficient. Else sympy's diff.
+        try:
+            c = sp.expand(before.xreplace({v: sp.S.One}) - before.xreplace({v: sp.S.Zero}))
+        except (ValueError, TypeError):  # a derivative with respect to v inside: no substitution
+            c = sp.nan
+        if c.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not eq.equal(sp.Derivative(before, v), c):
             c = sp.Derivative(before, v).doit()
         return eq.nonzero(c) and eq.equal(before.xreplace({v: step.after.rhs}), 0)
     raise AssertionError(kind)

@@ -153,3 +153,17 @@ def test_remembered_sums_are_only_those_whose_value_cannot_change():
     assert inner not in memo  # the inner sum was never a value on its own
     rows = evaluate_column(inner, env, 4)  # row by row: i changes between rows
     assert list(rows) == [sx * Fraction(c) for c in DATA[y]]
+
+
+def test_sums_of_several_limits_are_read_innermost_first():
+    """sympy lists a sum's limits innermost first: Σ_{j=1}^{n} Σ_{i=1}^{j} i."""
+    j = sp.Symbol("j", integer=True)
+    nested = sp.Sum(I * x[j], (I, 1, j), (j, 1, N))
+    env = {N: 4, x: DATA[x]}
+    expected = sum(Fraction(k * (k + 1), 2) * Fraction(DATA[x][k - 1]) for k in range(1, 5))
+    assert evaluate(nested, env) == expected == nested.xreplace({N: 4}).doit().xreplace(
+        {x[k + 1]: sp.Rational(v) for k, v in enumerate(DATA[x])})
+    with pytest.raises(Unsupported):  # a bound that is not a whole number
+        evaluate(sp.Sum(I, (I, 1, w)), {w: Fraction(7, 2)})
+    with pytest.raises(Unsupported):  # an upper bound below the lower one (sympy's convention differs)
+        evaluate(sp.Sum(I, (I, 5, w)), {w: 2})

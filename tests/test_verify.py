@@ -295,8 +295,50 @@ def test_a_wrong_step_is_caught_where_its_sides_were_already_evaluated():
     B = Builder("test", "test")
     B.section("s")
     assert B.add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), GRAD_W)).verified
-    assert B.add(Step(Rule.SUM_FACTOR_OUT, GRAD_W, 2 * Sigma(x[I] * (w * x[I] + b - y[I])) / N)).verified
+    expanded = 2 * Sigma(w * x[I] ** 2 + b * x[I] - x[I] * y[I]) / N
+    assert GRAD_W != expanded  # not the same expression: both sides are evaluated
+    assert B.add(Step(Rule.EXPAND, GRAD_W, expanded)).check.method == "random-instances"
     with pytest.raises(VerificationError):
         B.add(Step(Rule.CHAIN, sp.Derivative(LOSS, w), -GRAD_W))
     with pytest.raises(VerificationError):
         B.add(Step(Rule.SIMPLIFY, GRAD_W, sp.Derivative(LOSS, b)))
+
+
+# -- from a review of the verifier's speed-ups: wrong steps that must not pass --------------------------
+def test_an_isolated_unknown_whose_coefficient_hides_a_zero_is_refused():
+    """(w − 1)·n·x̄ / Σ(w x_i − x̄) − 1 is 0 for every w ≠ 1: the equation does not determine w. Its
+    coefficient read off by substitution (w = 1 meets a 0/0 in the sum) is −1, its derivative is 0."""
+    lhs = (w - 1) * N * Mean(x) / Sigma(w * x[I] - Mean(x)) - 1
+    with pytest.raises(VerificationError):
+        _add(Step(Rule.EQ_ISOLATE, sp.Eq(lhs, 0), sp.Eq(w, 5), unknown=w))
+
+
+def test_a_mean_that_holds_an_enclosing_index_is_not_remembered():
+    """x̄ is remembered inside a sum, but the mean of j·x_i inside Σ_j changes with j; a check that
+    evaluated it must not hand a value to a later check."""
+    j = sp.Symbol("j")
+    S = sp.Sum(Mean(x * j), (j, 1, N))
+    B = Builder("test", "test")
+    B.section("s")
+    assert B.add(Step(Rule.SUM_SPLIT, S * (N + 1), S * N + S)).verified
+    with pytest.raises(VerificationError):
+        B.add(Step(Rule.MEAN, Mean(x * j), Mean(x)))
+    with pytest.raises(VerificationError):
+        B.add(Step(Rule.MEAN, S, N * Mean(x)))
+
+
+@pytest.mark.parametrize("before, after, right", [
+    (sp.Sum(I, (I, 1, sp.Symbol("m"))), sp.Symbol("m") * (sp.Symbol("m") + 1) / 2, True),
+    (sp.Sum(I, (I, 1, sp.Symbol("m"))), sp.Sum(I**2 + 7, (I, 1, sp.Symbol("m"))), False),
+    (sp.Sum(I, (I, 1, sp.Symbol("j")), (sp.Symbol("j"), 1, N)),
+     sp.Sum(sp.Symbol("j") * (sp.Symbol("j") + 1) / 2, (sp.Symbol("j"), 1, N)), True),
+    (sp.Sum(I, (I, 1, sp.Symbol("j")), (sp.Symbol("j"), 1, N)),
+     sp.Sum(sp.Symbol("j"), (I, 1, sp.Symbol("j")), (sp.Symbol("j"), 1, N)), False),
+])
+def test_sums_with_symbolic_bounds_and_several_limits(before, after, right):
+    """A bound of a sum takes whole values; several limits are read as sympy reads them (innermost first)."""
+    if right:
+        assert _add(Step(Rule.SIMPLIFY, before, after)).verified
+    else:
+        with pytest.raises(VerificationError):
+            _add(Step(Rule.SIMPLIFY, before, after))
