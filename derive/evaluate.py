@@ -279,6 +279,8 @@ class _Eval:
             k = self.run(index)
             if type(k) is Jet:
                 raise Unsupported(f"a derivative with respect to the index of {base}")
+            if k != int(k):
+                raise Unsupported(f"a row of {base} that is not a whole number")
             k = int(k)
         return cells[k - 1]
 
@@ -348,6 +350,8 @@ class _Eval:
 
     def _sum_rows(self, e: sp.Sum) -> Fraction:
         *rest, (var, lo, hi) = e.limits  # NOTE: sympy lists the limits innermost first: the last is outermost
+        if var == N:  # NOTE: n is the number of rows, which a mean depends on: never an index here
+            raise Unsupported("a sum over n")
         inner = sp.Sum(e.function, *rest) if rest else e.function
         lo_v, hi_v = self.run(lo), self.run(hi)
         if type(lo_v) is Jet or type(hi_v) is Jet:

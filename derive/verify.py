@@ -7,7 +7,10 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
   with random rationals (n ∈ {2,…,5}) and both sides are compared exactly, several times
   (Schwartz–Zippel). A derivative there is evaluated exactly by automatic differentiation
   (:class:`derive.evaluate.Jet`). The instances are shared by every check of a derivation, and the
-  values of sides and sums computed at an instance are remembered there. Otherwise the difference
+  values of sides and sums computed at an instance are remembered there. A sum's bounds may be
+  numbers, n and an enclosing sum's index; one bounded by another free symbol is not evaluated,
+  so its check fails. The instances' n are few (n ∈ {2,…,5}): a claim that is wrong only
+  by a polynomial in n (or in the row i) vanishing at the n drawn would pass. Otherwise the difference
   must expand (or cancel) to zero exactly; only an expression with transcendental functions that
   sympy cannot simplify to zero falls back to evaluation at random points with 60 significant
   digits, and the check says so.
@@ -98,19 +101,15 @@ class _Instance:
             value = self.values[base, k] = self.rational()
         return value
 
-    def symbol(self, s, bound: bool = False):
-        """The value of ``s``: a random rational; a row for the index i; a random whole number for
-        a bound of a sum (``bound``) or a symbol declared integer."""
+    def symbol(self, s):
+        """The value of ``s``: a random rational; a row for the index i; a random whole number for a
+        symbol declared integer."""
         if self.data is not None and s in self.data:
             return self.data[s]
         value = self.values.get(s)
         if value is None:
             if s == I:  # NOTE: the free index i of a term (a row of a sum): any row will do, the same throughout
                 value = self.rng.randint(1, self.n)
-            elif bound:
-                # NOTE: from 0 (an empty sum) up; a sum with bounds that are not whole numbers, or an
-                # upper bound below the lower, is not evaluated (the check then fails, never passes)
-                value = self.rng.randint(0, 30)
             elif s.is_integer:
                 value = self.rng.randint(-10**4, 10**4)
             else:
@@ -138,12 +137,17 @@ class _Instance:
         return out
 
     def _env(self, scan: "_Scan") -> dict:
+        if scan.free_bounds:
+            # NOTE: every sum derive writes runs over i = 1..n; one whose bound is another free symbol
+            # (Σ_{j=1}^{m}) would need m drawn from the whole numbers, where a few random values prove
+            # little, so it is not evaluated (the check then fails, it never passes)
+            raise Unsupported(f"a sum bounded by {', '.join(sorted(map(str, scan.free_bounds)))}")
         env: dict = {N: self.n}
         for b in sorted(scan.bases, key=str):
             # NOTE: a bound data column is passed as it is (the evaluator reads it by index)
             env[b] = self.data[b] if self.data is not None else [self.entry(b, k) for k in range(1, self.n + 1)]
         for s in sorted(scan.symbols, key=str):
-            env[s] = self.symbol(s, bound=s in scan.bounds)
+            env[s] = self.symbol(s)
         return env
 
     def _slow(self, expr: sp.Basic) -> sp.Basic:
@@ -167,6 +171,8 @@ class _Instance:
         for var, lo, hi in reversed(s.limits):
             if not (lo.is_Integer and hi.is_Integer):
                 raise ValueError(f"sum with symbolic limits after instantiation: {s}")
+            if hi < lo - 1:  # NOTE: sympy reads it by Karr's convention (a negative sum), not as empty
+                raise ValueError(f"sum with its upper limit below its lower limit: {s}")
             term = sp.Add(*[term.xreplace({var: sp.Integer(k)}) for k in range(int(lo), int(hi) + 1)])
         return term
 
@@ -196,26 +202,30 @@ class _Scan:
     whether a matrix symbol or a derivative occurs."""
 
     def __init__(self, *exprs: sp.Basic):
-        self.bases, self.symbols, self.bounds = set(), set(), set()
+        self.bases, self.symbols, bounds, variables = set(), set(), set(), set()
         self.needs = self.matrix = self.derivative = False
         for expr in exprs:
             try:
-                bases, symbols, bounds, needs, matrix, derivative = _scan_one(expr)
+                one = _scan_one(expr)
             except TypeError:  # unhashable (a mutable matrix): not remembered
-                bases, symbols, bounds, needs, matrix, derivative = _scan_one.__wrapped__(expr)
-            self.bases |= bases
-            self.symbols |= symbols
-            self.bounds |= bounds
+                one = _scan_one.__wrapped__(expr)
+            self.bases |= one[0]
+            self.symbols |= one[1]
+            bounds |= one[2]
+            variables |= one[3]
+            needs, matrix, derivative = one[4:]
             self.needs, self.matrix = self.needs or needs, self.matrix or matrix
             self.derivative = self.derivative or derivative
         self.symbols -= {b.label for b in self.bases} | {N}
+        # symbols in the limits of a sum other than n and the sums' own indices (Σ_{j=1}^{m})
+        self.free_bounds = bounds - variables - {N}
 
 
 @functools.lru_cache(maxsize=1024)
 def _scan_one(expr: sp.Basic) -> tuple:
     """_Scan of one expression, remembered (a step's after is the next step's before); ``bounds``
-    are the symbols in the limits of a sum."""
-    bases, symbols, bounds, needs, matrix, derivative = set(), set(), set(), False, False, False
+    are the symbols in the limits of sums, ``variables`` the sums' indices."""
+    bases, symbols, bounds, variables, needs, matrix, derivative = set(), set(), set(), set(), False, False, False
     stack = [expr]  # NOTE: a plain stack; sympy's preorder_traversal is a recursive generator
     while stack:
         node = stack.pop()
@@ -226,9 +236,10 @@ def _scan_one(expr: sp.Basic) -> tuple:
         elif isinstance(node, Mean):
             needs = True
         elif isinstance(node, sp.Sum):
-            for _, lo, hi in node.limits:
+            for var, lo, hi in node.limits:
                 needs = needs or not (lo.is_Integer and hi.is_Integer)
                 bounds |= lo.free_symbols | hi.free_symbols
+                variables.add(var)
         elif isinstance(node, sp.MatrixSymbol):
             matrix = True
         elif isinstance(node, sp.Derivative):
@@ -237,7 +248,7 @@ def _scan_one(expr: sp.Basic) -> tuple:
             stack.extend(node.args)
         elif isinstance(node, (list, tuple, sp.MatrixBase)):  # as sympy's traversal reads them
             stack.extend(node)
-    return frozenset(bases), frozenset(symbols), frozenset(bounds), needs, matrix, derivative
+    return frozenset(bases), frozenset(symbols), frozenset(bounds), frozenset(variables), needs, matrix, derivative
 
 
 def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
@@ -254,7 +265,10 @@ def expand_definitions(e: sp.Basic, defs: Mapping, _depth: int = 0) -> sp.Basic:
     def apply(t):
         key = functions[_signature(t)]
         # NOTE: expand the definition itself first, so that its own names (ŷ_i in L) see the arguments too
-        return expand_definitions(defs[key], defs, _depth + 1).xreplace(dict(zip(key.args, t.args)))
+        body = expand_definitions(defs[key], defs, _depth + 1)
+        if body.has(sp.Sum) and any(_occurs_free(a, I) for a in t.args):
+            raise ValueError(f"{t}: an argument holds the index i, which a sum in the definition would capture")
+        return body.xreplace(dict(zip(key.args, t.args)))
 
     e = e if isinstance(e, sp.Basic) else sp.sympify(e)
     for _ in range(8):
