@@ -23,7 +23,7 @@ import os
 import signal
 from typing import Any
 
-__all__ = ["ENABLED", "start", "call", "stop"]
+__all__ = ["ENABLED", "start", "running", "call", "stop"]
 
 ENABLED = False  # set by derive.cli.run (the console script); a library call stays in one process
 _HELD = {s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP", "SIGALRM")) if s}
@@ -94,6 +94,11 @@ def start(preload: tuple[str, ...] = ()) -> None:
     os.close(to_child[0])
     os.close(from_child[1])
     _helper = {"pid": pid, "send": to_child[1], "answer": from_child[0], "answered": False}
+
+
+def running() -> bool:
+    """Whether a helper is waiting for its call."""
+    return _helper is not None
 
 
 def call(module: str, function: str, payload: Any) -> Any:

@@ -3,8 +3,8 @@
 It is split in two so that it can run in the helper process of :mod:`derive.background`, which is
 forked before sympy is imported and imports numpy alone: :func:`payload` (in the deriving process,
 without numpy) writes the design, the response and the exact solution as plain data, and
-:func:`check` (numpy, without sympy) compares. In-process or in the helper, :func:`check` sees the
-same payload and gives the same text.
+:func:`check` (numpy, without sympy) compares. In this process, :func:`check_columns` gives numpy
+the same floats without the payload. Either way :func:`compare` decides, with the same text.
 
 Each column reaches numpy as the float64 values correctly rounded from the exact ones: a column of
 exact rationals ``nums[k] / den`` whose integers are below 2^53 goes as the integers themselves
@@ -32,12 +32,20 @@ def payload(columns, ys, exact: list[float], names: list[str]) -> dict:
     return {"columns": [_encode(c) for c in columns], "y": _encode(ys), "exact": list(exact), "names": list(names)}
 
 
-def _encode(values) -> dict:
+def _exact_in_float64(values) -> bool:
+    """A column ``nums[k] / den`` whose integers all convert to float64 exactly."""
     nums, den = getattr(values, "nums", None), getattr(values, "den", None)
-    if nums is not None and den < _EXACT_BELOW and nums and -_EXACT_BELOW < min(nums) and max(nums) < _EXACT_BELOW:
-        return {"int64": base64.b64encode(array("q", nums).tobytes()).decode("ascii"), "den": den}
-    floats = values.floats() if nums is not None else [float(v) for v in values]
-    return {"float64": base64.b64encode(array("d", floats).tobytes()).decode("ascii")}
+    return nums is not None and den < _EXACT_BELOW and bool(nums) and -_EXACT_BELOW < min(nums) and max(nums) < _EXACT_BELOW
+
+
+def _floats(values) -> list[float]:
+    return values.floats() if getattr(values, "nums", None) is not None else [float(v) for v in values]
+
+
+def _encode(values) -> dict:
+    if _exact_in_float64(values):
+        return {"int64": base64.b64encode(array("q", values.nums).tobytes()).decode("ascii"), "den": values.den}
+    return {"float64": base64.b64encode(array("d", _floats(values)).tobytes()).decode("ascii")}
 
 
 def _decode(np, encoded: dict):
@@ -48,17 +56,35 @@ def _decode(np, encoded: dict):
 
 
 def check(data: dict) -> list:
-    """``[name, passed, detail]``: numpy's solution against the exact one.
+    """``[name, passed, detail]`` for a :func:`payload` (see :func:`compare`)."""
+    import numpy as np
+
+    A = np.column_stack([_decode(np, c) for c in data["columns"]])
+    return compare(np, A, _decode(np, data["y"]), data["exact"], data["names"])
+
+
+def check_columns(columns, ys, exact: list[float], names: list[str]) -> list:
+    """:func:`check` of the columns themselves, in this process: no payload to write and read back
+    (at 10⁶ rows that costs more than the comparison). The same floats reach numpy either way."""
+    import numpy as np
+
+    return compare(np, np.column_stack([_float_array(np, c) for c in columns]), _float_array(np, ys), exact, names)
+
+
+def _float_array(np, values):
+    if _exact_in_float64(values):
+        return np.array(values.nums, dtype=np.float64) / values.den
+    return np.array(_floats(values), dtype=np.float64)
+
+
+def compare(np, A, y, exact: list[float], names: list[str]) -> list:
+    """``[name, passed, detail]``: numpy's solution of min ‖A β − y‖ against the exact one.
 
     It passes when the normwise relative difference ‖β_float − β‖/‖β‖ is within the float64 error
     bound of least squares, 100·ε·(κ + κ²·‖r‖/(‖X‖‖β‖)) with κ = cond(X) and r the exact residual.
     """
-    import numpy as np
-
     with np.errstate(all="ignore"):
-        A = np.column_stack([_decode(np, c) for c in data["columns"]])
-        y = _decode(np, data["y"])
-        exact = np.array(data["exact"], dtype=np.float64)
+        exact = np.array(exact, dtype=np.float64)
         finite = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(y)) and np.all(np.isfinite(exact)))
         if not finite:
             return [NAME, False, "the data or the solution does not fit in float64, so numpy cannot be compared; "
@@ -80,7 +106,7 @@ def check(data: dict) -> list:
                           + ("" if ok else ", no correct digit") + "; the exact checks above stand"]
     ok = bool(math.isfinite(diff) and diff <= tol)
     digits = min(16.0, max(0.0, -math.log10(diff))) if diff > 0 else 16.0
-    shown = ", ".join(f"{p} = {float(v):.15g}" for p, v in zip(data["names"], solution))
+    shown = ", ".join(f"{p} = {float(v):.15g}" for p, v in zip(names, solution))
     verdict = "within" if ok else "outside"
     return [NAME, ok, f"{shown}; relative difference {diff:.2g} (about {digits:.0f} correct digits), {verdict} the "
                       f"float64 error bound {tol:.2g} for cond(X) = {cond:.3g}"]

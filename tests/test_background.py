@@ -104,3 +104,19 @@ def test_the_cross_check_needs_no_sympy():
     """The helper is forked before sympy is imported, and the check must not import it there."""
     code = "import sys, derive.lstsq_check, numpy; sys.exit('sympy' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_large_data_is_checked_here_not_sent_to_the_helper(forking, monkeypatch):
+    """Beyond HELPER_ROWS rows, writing the columns out for the helper costs more than importing numpy
+    here: the check runs in this process, with the same text, and the helper is never asked."""
+    import derive.problems.regression_numbers as numbers
+    from derive.cli import build_derivation
+
+    command = ["linear-regression", "--dataset", "salary"]
+    background.start(preload=("json",))
+    monkeypatch.setattr(numbers, "HELPER_ROWS", 5)  # salary has 10 rows
+    here = build_derivation(command).checks
+    assert background.running()  # still waiting: nothing was sent
+    background.stop()
+    monkeypatch.setattr(background, "ENABLED", False)
+    assert here == build_derivation(command).checks

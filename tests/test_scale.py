@@ -185,9 +185,9 @@ def test_floats_of_a_column_are_correctly_rounded(den):
     """The numpy cross-check sees exactly the floats float(Fraction) gives (±inf beyond float64)."""
     import numpy as np
 
-    from derive.lstsq_check import _decode, _encode
+    from derive.lstsq_check import _decode, _encode, _float_array
 
-    def _float_array(np, values):  # as the cross-check sees a column: encoded, then decoded
+    def sent(np, values):  # as the helper process sees a column: encoded, through JSON, decoded
         return _decode(np, json.loads(json.dumps(_encode(values))))
 
     rng = random.Random(den % 1000)
@@ -200,9 +200,9 @@ def test_floats_of_a_column_are_correctly_rounded(den):
         except OverflowError:
             want.append(float("inf") if v > 0 else float("-inf"))
     assert col.floats() == want
-    assert _float_array(np, col).tolist() == want
+    assert _float_array(np, col).tolist() == want == sent(np, col).tolist()
     small = Column([v % 2**50 for v in nums], den)
-    assert _float_array(np, small).tolist() == [float(Fraction(v, den)) for v in small.nums]
+    assert _float_array(np, small).tolist() == [float(Fraction(v, den)) for v in small.nums] == sent(np, small).tolist()
 
 
 def test_dependent_column_found_with_its_combination():

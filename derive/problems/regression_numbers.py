@@ -28,6 +28,9 @@ from ..steps import CrossCheck, Step, Table
 ELIDE_ABOVE = 20  # a data table with more rows shows only its first and last SHOWN_ENDS rows
 SHOWN_ENDS = 5
 NUMPY_CHECK = lstsq_check.NAME
+# NOTE: up to this many rows the data goes to the helper process (derive.background); beyond, writing
+# it out costs more than importing numpy here
+HELPER_ROWS = 20_000
 
 
 def shown(value) -> sp.UnevaluatedExpr:
@@ -215,7 +218,11 @@ def _numpy_check_design(columns, ys, values: dict, params) -> CrossCheck:
     (:mod:`derive.lstsq_check`), in the helper process when the command started one
     (:mod:`derive.background`), else here; the text is the same either way."""
     names = [unicode(p) if isinstance(p, sp.Basic) else str(p) for p in params]
-    data = lstsq_check.payload(columns, ys, [float(values[p]) for p in params], names)
-    name, passed, detail = background.call("derive.lstsq_check", "check", data)
+    exact = [float(values[p]) for p in params]
+    if background.running() and len(ys) <= HELPER_ROWS:
+        data = lstsq_check.payload(columns, ys, exact, names)
+        name, passed, detail = background.call("derive.lstsq_check", "check", data)
+    else:
+        name, passed, detail = lstsq_check.check_columns(columns, ys, exact, names)
     return CrossCheck(name, passed, detail)
 
