@@ -312,11 +312,16 @@ class _Eval:
         remembered as a sum is, outside any row loop."""
         if not self.derivatives or self.jets:
             raise Unsupported("a derivative" if not self.derivatives else "a derivative of a derivative")
+        return self._remembered(e, self._derivative_at)
+
+    def _remembered(self, e: sp.Basic, compute) -> Fraction:
+        """``compute(e)``, remembered in the cache when no row loop is active (the value then depends
+        on env alone)."""
         if self.looping:
-            return self._derivative_at(e)
+            return compute(e)
         value = self.cache.get(e)
         if value is None:
-            value = self.cache[e] = self._derivative_at(e)
+            value = self.cache[e] = compute(e)
         return value
 
     def _derivative_at(self, e: sp.Derivative) -> Fraction:
@@ -341,12 +346,7 @@ class _Eval:
         return value.coefficient(orders) * scale
 
     def _sum(self, e: sp.Sum) -> Fraction:
-        if self.looping:
-            return self._sum_rows(e)
-        value = self.cache.get(e)
-        if value is None:
-            value = self.cache[e] = self._sum_rows(e)
-        return value
+        return self._remembered(e, self._sum_rows)
 
     def _sum_rows(self, e: sp.Sum) -> Fraction:
         *rest, (var, lo, hi) = e.limits  # NOTE: sympy lists the limits innermost first: the last is outermost
