@@ -75,7 +75,7 @@ def evaluate(expr: sp.Basic, env: Mapping, *, derivatives: bool = False, memo: d
     (1-based in the expression, 0-based in the sequence). With ``derivatives``, a derivative with
     respect to bound symbols is evaluated exactly at their values (automatic differentiation).
 
-    ``memo`` remembers the values of sums and means between calls: pass the same dict only with the
+    ``memo`` remembers the values of sums, means and derivatives between calls: pass the same dict only with the
     same ``env`` (the verifier keeps one per random instance, which every check of a derivation shares).
 
     >>> from derive.notation import Sigma, column

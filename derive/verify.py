@@ -9,7 +9,7 @@ How a claim is checked depends on the rule's :class:`~derive.rules.CheckKind`:
   (:class:`derive.evaluate.Jet`). The instances are shared by every check of a derivation, and the
   values of sides and sums computed at an instance are remembered there. A sum's bounds may be
   numbers, n and an enclosing sum's index; one bounded by another free symbol is not evaluated,
-  so its check fails. The instances' n are few (n ∈ {2,…,5}): a claim that is wrong only
+  so its check fails. The instances' n are few: a claim that is wrong only
   by a polynomial in n (or in the row i) vanishing at the n drawn would pass. Otherwise the difference
   must expand (or cancel) to zero exactly; only an expression with transcendental functions that
   sympy cannot simplify to zero falls back to evaluation at random points with 60 significant
@@ -138,9 +138,9 @@ class _Instance:
 
     def _env(self, scan: "_Scan") -> dict:
         if scan.free_bounds:
-            # NOTE: every sum derive writes runs over i = 1..n; one whose bound is another free symbol
-            # (Σ_{j=1}^{m}) would need m drawn from the whole numbers, where a few random values prove
-            # little, so it is not evaluated (the check then fails, it never passes)
+            # NOTE: derive bounds its sums by numbers, n and enclosing indices; one bounded by another free
+            # symbol (Σ_{j=1}^{m}) would need m drawn from the whole numbers, where a few random values
+            # prove little, so it is not evaluated (the check then fails, it never passes)
             raise Unsupported(f"a sum bounded by {', '.join(sorted(map(str, scan.free_bounds)))}")
         env: dict = {N: self.n}
         for b in sorted(scan.bases, key=str):

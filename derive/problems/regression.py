@@ -204,7 +204,7 @@ class _Regression:
         B.define(Hname, names, "the Hessian, the matrix of second partial derivatives")
         B.add(Step(Rule.HESSIAN, Hname, H))
         # NOTE: the 2×2 determinant by its formula; sympy's general det (fraction-free elimination with
-        # its simplification pass) takes 40 ms on first use for the same polynomial
+        # its simplification pass) took about 10 ms on first use in a derivation, for the same polynomial
         det = B.add(Step(Rule.DETERMINANT, sp.Determinant(Hname), sp.expand(H[0, 0] * H[1, 1] - H[0, 1] * H[1, 0]))).after
         det = B.add(sums.to_means(det, [self.x[I]])).after
         # NOTE: both are a·Σx_i² + c·x̄² with the same ratio; the ratio of the x̄² terms gives it without
